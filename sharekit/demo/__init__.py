@@ -1,0 +1,10 @@
+"""The demo site: a small bilingual blog that uses sharekit exactly as a site owner would.
+
+It imports only sharekit's public API. ``sharekit demo`` runs it; tests serve it too.
+"""
+
+from __future__ import annotations
+
+from .site import demo_app, demo_settings
+
+__all__ = ["demo_app", "demo_settings"]

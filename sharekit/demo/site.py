@@ -1,0 +1,109 @@
+"""The demo blog: an article in German and English with sharekit mounted at ``/sharekit``."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from jinja2 import Environment, FileSystemLoader
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp
+
+import sharekit
+
+__all__ = ["demo_app", "demo_settings"]
+
+HERE = Path(__file__).resolve().parent
+LANGUAGES = ("de", "en")
+MOUNT = "/sharekit"
+
+
+def _secret(data_dir: Path) -> str:
+    """The demo's secret: made once, kept in the data directory, readable only by its owner."""
+    path = data_dir / "secret.key"
+    if path.exists():
+        return path.read_text(encoding="ascii").strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(32)
+    path.touch(mode=0o600)
+    path.write_text(secret + "\n", encoding="ascii")
+    return secret
+
+
+def _origins(origin: str) -> list[str]:
+    """The demo's origin plus its loopback aliases, so localhost and 127.0.0.1 both work."""
+    parts = urlsplit(origin)
+    port = f":{parts.port}" if parts.port else ""
+    if parts.hostname in {"127.0.0.1", "localhost", "::1", "0.0.0.0", "::"}:  # noqa: S104
+        return [f"http://127.0.0.1{port}", f"http://localhost{port}", f"http://[::1]{port}"]
+    return [origin]
+
+
+def demo_settings(data_dir: Path, origin: str) -> sharekit.Settings:
+    """Settings for the demo: one site at ``origin``, SQLite and a secret in ``data_dir``."""
+    return sharekit.Settings(
+        secret_key=_secret(data_dir),
+        data_dir=data_dir,
+        public_url=MOUNT,
+        default_language="de",
+        sites=[
+            sharekit.Site(
+                key="demo",
+                name="Albtrauf-Blog",
+                origins=_origins(origin),
+                language="de",
+            )
+        ],
+    )
+
+
+def _preferred_language(request: Request) -> str:
+    header = request.headers.get("accept-language", "").lower()
+    positions = {lang: header.find(lang) for lang in LANGUAGES if lang in header}
+    return min(positions, key=lambda lang: positions[lang]) if positions else LANGUAGES[0]
+
+
+class Demo:
+    """The demo's pages."""
+
+    def __init__(self, settings: sharekit.Settings) -> None:
+        self.env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True)
+        sharekit.install(self.env, settings)
+
+    async def home(self, request: Request) -> Response:
+        language = _preferred_language(request)
+        return RedirectResponse(
+            f"/{language}/", status_code=302, headers={"Vary": "Accept-Language"}
+        )
+
+    async def article(self, request: Request) -> Response:
+        lang = request.path_params["lang"]
+        if lang not in LANGUAGES:
+            return HTMLResponse(self._render("not-found.html", lang="en"), status_code=404)
+        page_url = str(request.url.replace(query="", fragment=""))
+        return HTMLResponse(self._render(f"article-{lang}.html", lang=lang, page_url=page_url))
+
+    def _render(self, template: str, **context: object) -> str:
+        return self.env.get_template(template).render(**context)
+
+
+def demo_app(data_dir: Path, origin: str = "http://127.0.0.1:8000") -> ASGIApp:
+    """The demo blog at ``/`` with the sharekit service mounted at ``/sharekit``."""
+    settings = demo_settings(data_dir, origin)
+    demo = Demo(settings)
+    app = Starlette(
+        routes=[
+            Route("/", demo.home),
+            Mount(MOUNT, app=sharekit.create_app(settings)),
+            Mount("/assets", app=StaticFiles(directory=HERE / "static"), name="assets"),
+            Route("/{lang}/", demo.article),
+        ]
+    )
+    origins: Iterable[str] = settings.sites[0].origins
+    return sharekit.SecurityHeadersMiddleware(app, frame_ancestors=origins)

@@ -1,0 +1,74 @@
+"""Pure rendering: the service's own Jinja2 environment, translated per call.
+
+The same ``Renderer`` serves the template tags in a site's process and the pages the service
+answers with, so markup is identical on both paths. It takes data and returns markup.
+"""
+
+from __future__ import annotations
+
+import gettext
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
+
+from .assets import Assets
+from .i18n import Catalogs
+from .paths import WIDGETS
+
+__all__ = ["Renderer"]
+
+_TRANSLATIONS = "_sharekit_translations"
+
+
+@pass_context
+def _gettext(context: Context, message: str) -> str:
+    translations: gettext.NullTranslations = context[_TRANSLATIONS]
+    return translations.gettext(message)
+
+
+@pass_context
+def _ngettext(context: Context, singular: str, plural: str, n: int) -> str:
+    translations: gettext.NullTranslations = context[_TRANSLATIONS]
+    return translations.ngettext(singular, plural, n)
+
+
+class Renderer:
+    """Renders sharekit's templates in any available language."""
+
+    def __init__(
+        self,
+        catalogs: Catalogs,
+        assets: Assets,
+        public_url: str,
+        templates_dir: Path = WIDGETS / "templates",
+    ) -> None:
+        self.catalogs = catalogs
+        self.assets = assets
+        self.public_url = public_url
+        self.env = Environment(
+            loader=FileSystemLoader(templates_dir),
+            autoescape=True,
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            extensions=["jinja2.ext.i18n"],
+        )
+        self.env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
+        self.env.globals["asset_url"] = self.asset_url
+        self.env.globals["asset"] = assets.get
+        self.env.globals["has_asset"] = assets.__contains__
+
+    def asset_url(self, name: str, base: str | None = None) -> str:
+        """The hashed URL of a static asset, below ``base`` or the configured public URL."""
+        return self.assets.url(name, self.public_url if base is None else base)
+
+    def render(self, template: str, lang: str, **context: Any) -> Markup:
+        """Render ``template`` in ``lang`` with ``context``; returns safe markup."""
+        translations = self.catalogs.translations(lang)
+        html = self.env.get_template(template).render(
+            {**context, "lang": lang, _TRANSLATIONS: translations}
+        )
+        return Markup(html)  # noqa: S704 - autoescaped template output

@@ -1,0 +1,191 @@
+"""Configuration: one pydantic-settings model, read from ``SHAREKIT_*`` variables and/or TOML.
+
+Precedence, highest first: explicit keyword arguments (the CLI's flags), environment
+variables, the TOML file, the defaults written here. ``docs/configuration.md`` is generated
+from the field descriptions below (``sharekit config-docs``), so they are the documentation.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from ipaddress import IPv4Network, IPv6Network
+from pathlib import Path
+from typing import Annotated, Any, Self
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    SecretStr,
+    StringConstraints,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDict
+
+from .errors import ConfigurationError
+from .origins import normalise_origin, origin_of
+
+__all__ = ["Language", "Origin", "Settings", "Site", "SiteKey"]
+
+
+def _normalise_language(value: str) -> str:
+    """Return a language tag in BCP 47 form (``de``, ``de-AT``); raise ``ValueError`` if bad."""
+    parts = value.replace("_", "-").split("-")
+    if not (2 <= len(parts[0]) <= 3 and parts[0].isalpha() and parts[0].isascii()):
+        raise ValueError(f"{value!r} is not a language tag like 'de' or 'en-GB'")
+    if len(parts) > 2 or (len(parts) == 2 and not (parts[1].isalnum() and parts[1].isascii())):
+        raise ValueError(f"{value!r} is not a language tag like 'de' or 'en-GB'")
+    return "-".join([parts[0].lower(), *(p.upper() for p in parts[1:])])
+
+
+Language = Annotated[str, AfterValidator(_normalise_language)]
+"""A language tag such as ``de`` or ``de-AT``, normalised to BCP 47 spelling."""
+
+Origin = Annotated[str, AfterValidator(normalise_origin)]
+"""A web origin (``scheme://host[:port]``), normalised: lower case, punycode, no default port."""
+
+SiteKey = Annotated[
+    str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$", strip_whitespace=True)
+]
+"""A short, URL-safe name for a site: lower-case letters, digits, ``-`` and ``_``."""
+
+ProxyNetwork = IPv4Network | IPv6Network
+
+
+class Site(BaseModel):
+    """One website that embeds sharekit: where its pages live and how it speaks."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    key: SiteKey = Field(description="Short name of the site, used in URLs and the database.")
+    origins: list[Origin] = Field(
+        min_length=1,
+        description="Origins whose pages may use the service, e.g. `https://blog.example`.",
+    )
+    name: str = Field(
+        default="", max_length=200, description="Human-readable site name, shown in mails."
+    )
+    language: Language | None = Field(
+        default=None, description="Language of the site's pages; defaults to `default_language`."
+    )
+    privacy_policy_url: HttpUrl | None = Field(
+        default=None,
+        description="The site's privacy policy; when set, forms link it and ask for consent.",
+    )
+
+    def allows(self, url: str) -> bool:
+        """Tell whether an absolute URL is on one of this site's origins."""
+        return origin_of(url) in self.origins
+
+
+class Settings(BaseSettings):
+    """Everything sharekit can be told: one instance per app, no globals."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SHAREKIT_",
+        extra="forbid",
+        env_nested_delimiter="__",
+        validate_default=True,
+    )
+
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description=(
+            "Signs tokens and keys the hashes of visitors' addresses; keep it secret and stable. "
+            "Required by `sharekit serve` (`sharekit demo` makes one in the data directory)."
+        ),
+    )
+    sites: list[Site] = Field(
+        default_factory=list,
+        description="The sites that use this service; at least one is needed to serve.",
+    )
+    default_language: Language = Field(
+        default="en", description="Language used when neither the page nor the site names one."
+    )
+    public_url: str = Field(
+        default="/sharekit",
+        description=(
+            "Where browsers reach the service: a path on the site's own origin (`/sharekit`) "
+            "or an absolute URL (`https://comments.example`). Template tags link here."
+        ),
+    )
+    data_dir: Path = Field(
+        default=Path("sharekit-data"),
+        description="Directory for the SQLite database and other local state; created if missing.",
+    )
+    database_url: str = Field(
+        default="",
+        description=(
+            "SQLAlchemy URL of the database; empty means a SQLite file `sharekit.db` in "
+            "`data_dir`. Use `postgresql+asyncpg://…` for several workers or hosts."
+        ),
+    )
+    trusted_proxies: list[ProxyNetwork] = Field(
+        default_factory=list,
+        description=(
+            "Networks of reverse proxies whose `X-Forwarded-For` header is believed, "
+            'e.g. `["127.0.0.1/32"]`; empty trusts none.'
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _fill_derived(self) -> Self:
+        if not self.database_url:
+            self.database_url = f"sqlite+aiosqlite:///{self.data_dir / 'sharekit.db'}"
+        self.public_url = self.public_url.rstrip("/")
+        keys = [site.key for site in self.sites]
+        if len(keys) != len(set(keys)):
+            raise ValueError("two sites have the same key; each site needs its own")
+        if self.secret_key is not None and len(self.secret_key.get_secret_value()) < 16:
+            raise ValueError("secret_key is too short: use at least 32 random characters")
+        return self
+
+    @classmethod
+    def load(cls, config_file: Path | str | None = None, **overrides: Any) -> Settings:
+        """Read settings from a TOML file (optional), the environment and keyword overrides.
+
+        Raises :class:`~sharekit.ConfigurationError` with a readable message on any problem.
+        """
+        file_values: dict[str, Any] = {}
+        if config_file is not None:
+            path = Path(config_file)
+            try:
+                file_values = tomllib.loads(path.read_text(encoding="utf-8"))
+            except FileNotFoundError as exc:
+                raise ConfigurationError(f"config file {path} does not exist") from exc
+            except (OSError, UnicodeDecodeError) as exc:
+                raise ConfigurationError(f"cannot read config file {path}: {exc}") from exc
+            except tomllib.TOMLDecodeError as exc:
+                raise ConfigurationError(f"{path} is not valid TOML: {exc}") from exc
+        try:
+            env_values = EnvSettingsSource(cls)()
+            return cls(**{**file_values, **env_values, **overrides})
+        except ValueError as exc:  # pydantic's ValidationError is a ValueError
+            raise ConfigurationError.from_validation(exc, source=config_file) from exc
+
+    def require_service_ready(self) -> None:
+        """Raise :class:`~sharekit.ConfigurationError` unless a secret and a site are set."""
+        if self.secret_key is None:
+            raise ConfigurationError(
+                "no secret key: set SHAREKIT_SECRET_KEY or secret_key in the config file "
+                "(for example: python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+            )
+        if not self.sites:
+            raise ConfigurationError(
+                "no site configured: add at least one [[sites]] entry with a key and origins"
+            )
+
+    def site(self, key: str) -> Site | None:
+        """Return the site with this key, or ``None``."""
+        return next((site for site in self.sites if site.key == key), None)
+
+    def site_for_url(self, url: str) -> Site | None:
+        """Return the site whose origins include this absolute URL's origin, or ``None``."""
+        origin = origin_of(url)
+        return next((site for site in self.sites if origin in site.origins), None)
+
+    def language_of(self, site: Site | None) -> str:
+        """The language a site's pages speak when nothing more specific is known."""
+        return (site.language if site else None) or self.default_language

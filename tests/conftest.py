@@ -1,0 +1,38 @@
+"""Shared fixtures: settings, a real app per test, and a client for it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
+
+from sharekit import Settings, Site, create_app
+
+SECRET = "test-secret-key-0123456789abcdef"
+ORIGIN = "https://blog.example"
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(
+        secret_key=SECRET,
+        data_dir=tmp_path,
+        sites=[
+            Site(key="blog", origins=[ORIGIN], language="de", name="Blog"),
+            Site(key="other", origins=["http://other.example:8080"]),
+        ],
+    )
+
+
+@pytest.fixture
+def app(settings: Settings) -> Starlette:
+    return create_app(settings)
+
+
+@pytest.fixture
+def client(app: Starlette) -> Iterator[TestClient]:
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client

@@ -1,0 +1,160 @@
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from sharekit.cli import main
+
+SHAREKIT = [sys.executable, "-m", "sharekit.cli"]
+
+
+def _clean_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith("SHAREKIT_")}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.parametrize("command", [[], ["demo"], ["serve"], ["config-docs"]])
+def test_help_everywhere(command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main([*command, "--help"])
+    assert exit_info.value.code == 0
+    assert "usage: sharekit" in capsys.readouterr().out
+
+
+def test_unknown_command_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["frobnicate"])
+    assert exit_info.value.code == 2
+    assert "invalid choice" in capsys.readouterr().err
+
+
+def test_serve_without_secret_is_one_clear_line(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [*SHAREKIT, "serve"],
+        capture_output=True,
+        text=True,
+        env=_clean_env(),
+        cwd=tmp_path,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("sharekit serve: error: no secret key")
+    assert result.stderr.count("\n") == 1
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ('secret_key = "0123456789abcdef0123"', "no site configured"),
+        (
+            'secret_key = "0123456789abcdef0123"\n[[sites]]\nkey = "x"\norigins = ["nope"]',
+            "sites.0.origins.0",
+        ),
+        ("secret_key = ", "is not valid TOML"),
+    ],
+)
+def test_serve_with_bad_config(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], config: str, message: str
+) -> None:
+    path = tmp_path / "sharekit.toml"
+    path.write_text(config, encoding="utf-8")
+    assert main(["serve", "--config", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert err.count("\n") == 1
+
+
+def test_busy_port_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        code = main(["demo", "--port", str(port), "--data-dir", str(tmp_path)])
+    assert code == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in capsys.readouterr().err
+
+
+def test_config_docs_to_file(tmp_path: Path) -> None:
+    target = tmp_path / "configuration.md"
+    assert main(["config-docs", "-o", str(target)]) == 0
+    assert "`SHAREKIT_SECRET_KEY`" in target.read_text(encoding="utf-8")
+
+
+def _wait_for(url: str, process: subprocess.Popen[str], timeout: float = 20) -> float:
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        if process.poll() is not None:
+            raise AssertionError(f"server exited: {process.communicate()}")
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:
+                assert response.status == 200
+                return time.monotonic() - start
+        except OSError:
+            time.sleep(0.05)
+    raise AssertionError(f"{url} did not answer within {timeout} s")
+
+
+@pytest.fixture
+def run() -> Iterator[list[subprocess.Popen[str]]]:
+    processes: list[subprocess.Popen[str]] = []
+    yield processes
+    for process in processes:
+        process.terminate()
+        process.communicate(timeout=10)
+
+
+def test_demo_starts_fast_and_prints_its_url(
+    tmp_path: Path, run: list[subprocess.Popen[str]]
+) -> None:
+    port = _free_port()
+    process = subprocess.Popen(
+        [*SHAREKIT, "demo", "--port", str(port), "--data-dir", str(tmp_path / "data")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_clean_env(),
+    )
+    run.append(process)
+    elapsed = _wait_for(f"http://127.0.0.1:{port}/de/", process)
+    assert elapsed < 10  # the issue asks for < 2 s; CI machines are shared, so allow slack
+    assert process.stdout is not None
+    assert f"http://127.0.0.1:{port}/" in process.stdout.readline()
+    secret = tmp_path / "data" / "secret.key"
+    assert secret.stat().st_mode & 0o777 == 0o600
+
+
+def test_serve_answers_with_a_config(tmp_path: Path, run: list[subprocess.Popen[str]]) -> None:
+    config = tmp_path / "sharekit.toml"
+    config.write_text(
+        'secret_key = "0123456789abcdef0123456789"\n'
+        f'data_dir = "{tmp_path}"\n'
+        '[[sites]]\nkey = "blog"\norigins = ["https://blog.example"]\n',
+        encoding="utf-8",
+    )
+    port = _free_port()
+    process = subprocess.Popen(
+        [*SHAREKIT, "serve", "--config", str(config), "--port", str(port), "--workers", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_clean_env(),
+    )
+    run.append(process)
+    _wait_for(f"http://127.0.0.1:{port}/healthz", process, timeout=30)
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/") as response:
+        assert "https://blog.example" in response.headers["content-security-policy"]
