@@ -3,66 +3,28 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from . import __version__
-from .assets import Assets
 from .errors import exception_handlers
 from .headers import SecurityHeadersMiddleware
-from .i18n import Catalogs, request_language
-from .rendering import Renderer
+from .i18n import Catalogs
+from .rendering import Renderer, build_assets
 from .settings import Settings
+from .share import routes as share_routes
+from .share.registry import Registry
+from .share.service import ShareService
+from .state import AppState, render_page
+from .storage import Database
 
-__all__ = [
-    "AppState",
-    "base_path",
-    "create_app",
-    "from_environment",
-    "render_page",
-    "state_of",
-]
-
-
-@dataclass(frozen=True)
-class AppState:
-    """Everything one app instance shares between requests; lives on ``app.state.sharekit``."""
-
-    settings: Settings
-    catalogs: Catalogs
-    assets: Assets
-    renderer: Renderer
-
-
-def state_of(request: Request) -> AppState:
-    """The :class:`AppState` of the sharekit app serving ``request``."""
-    state: AppState = request.app.state.sharekit
-    return state
-
-
-def base_path(request: Request) -> str:
-    """The path prefix the service is mounted under (``/sharekit`` in the demo)."""
-    return str(request.scope.get("root_path", "")).rstrip("/")
-
-
-def render_page(
-    request: Request,
-    template: str,
-    status_code: int = 200,
-    lang: str | None = None,
-    **context: Any,
-) -> HTMLResponse:
-    """Render one of the service's own pages in the request's language."""
-    state = state_of(request)
-    lang = lang or request_language(request, state.settings, state.catalogs)
-    html = state.renderer.render(template, lang, base=base_path(request), **context)
-    return HTMLResponse(html, status_code=status_code)
+__all__ = ["create_app", "from_environment"]
 
 
 async def _index(request: Request) -> Response:
@@ -80,28 +42,42 @@ def _routes(state: AppState) -> list[BaseRoute]:
         Route(
             "/static/{name:path}", state.assets.endpoint, name="static", methods=["GET", "HEAD"]
         ),
+        *share_routes.routes(),
     ]
 
 
 def create_app(settings: Settings) -> Starlette:
     """Build the sharekit service for ``settings``; mount it anywhere or serve it alone.
 
-    Raises :class:`~sharekit.ConfigurationError` when the settings lack a secret or a site.
+    Raises :class:`~sharekit.ConfigurationError` when the settings cannot work (no secret,
+    no site, an unknown network, an unreadable icon, a bad database URL).
     """
     settings.require_service_ready()
     catalogs = Catalogs()
-    assets = Assets()
+    registry = Registry(settings.share_custom_networks)
+    assets = build_assets(registry)
+    renderer = Renderer(catalogs, assets, settings.public_url)
+    database = Database(settings.database_url)
     state = AppState(
         settings=settings,
         catalogs=catalogs,
         assets=assets,
-        renderer=Renderer(catalogs, assets, settings.public_url),
+        renderer=renderer,
+        database=database,
+        share=ShareService(settings, renderer, database, registry),
     )
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        await database.close()
+
     origins = sorted({origin for site in settings.sites for origin in site.origins})
     app = Starlette(
         routes=_routes(state),
         middleware=[Middleware(SecurityHeadersMiddleware, frame_ancestors=origins)],
         exception_handlers=exception_handlers(),
+        lifespan=lifespan,
     )
     app.state.sharekit = state
     return app

@@ -12,6 +12,7 @@ import base64
 import gzip
 import hashlib
 import mimetypes
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,15 +41,14 @@ class Asset:
     etag: str
 
 
-def _media_type(path: Path) -> str:
-    kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+def _media_type(name: str) -> str:
+    kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
     return (
         f"{kind}; charset=utf-8" if kind.startswith("text/") or kind.endswith("script") else kind
     )
 
 
-def _load(path: Path, name: str) -> Asset:
-    body = path.read_bytes()
+def _load(body: bytes, name: str) -> Asset:
     digest = hashlib.sha256(body).hexdigest()
     stem, dot, suffix = name.rpartition(".")
     hashed = f"{stem}.{digest[:10]}.{suffix}" if dot else f"{name}.{digest[:10]}"
@@ -59,7 +59,7 @@ def _load(path: Path, name: str) -> Asset:
         hashed_name=hashed,
         body=body,
         gzipped=squeezed if len(squeezed) < len(body) else None,
-        media_type=_media_type(path),
+        media_type=_media_type(name),
         integrity=f"sha384-{sri}",
         etag=f'"{digest[:16]}"',
     )
@@ -68,13 +68,18 @@ def _load(path: Path, name: str) -> Asset:
 class Assets:
     """The files of one static folder, addressable by plain or hashed name."""
 
-    def __init__(self, directory: Path = WIDGETS / "static") -> None:
+    def __init__(
+        self, directory: Path = WIDGETS / "static", extra: Mapping[str, bytes] | None = None
+    ) -> None:
+        """Load every file below ``directory``; ``extra`` adds or replaces files by name."""
         self.directory = directory
         self._by_name: dict[str, Asset] = {}
         for path in sorted(directory.rglob("*")):
             if path.is_file() and not path.name.startswith("."):
                 name = path.relative_to(directory).as_posix()
-                self._by_name[name] = _load(path, name)
+                self._by_name[name] = _load(path.read_bytes(), name)
+        for name, body in (extra or {}).items():
+            self._by_name[name] = _load(body, name)
         self._by_hashed = {asset.hashed_name: asset for asset in self._by_name.values()}
 
     def __contains__(self, name: object) -> bool:

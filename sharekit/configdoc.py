@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from .settings import Settings, Site
+from .settings import CustomNetwork, Settings, Site
 
 __all__ = ["configuration_markdown"]
 
@@ -104,6 +104,23 @@ def configuration_markdown() -> str:
         "Each entry of `sites` describes one website that uses the service.",
         "",
         *_table(Site, None),
+        "",
+        "## Custom share networks",
+        "",
+        "Each entry of `share_custom_networks` adds a share target; list its key in",
+        "`share_networks` or in a tag's `networks` to show it. Placeholder values are",
+        "percent-encoded, and no placeholder may stand in the host, so a page can never",
+        "choose where the data goes.",
+        "",
+        "```toml",
+        "[[share_custom_networks]]",
+        'key = "lobsters"',
+        'label = "Lobsters"',
+        'url_template = "https://lobste.rs/stories/new?url={url}&title={title}"',
+        'color = "#AC130D"',
+        "```",
+        "",
+        *_table(CustomNetwork, None),
         "",
     ]
     return "\n".join(parts)

@@ -193,8 +193,8 @@ _STARLETTE_STATUS: dict[int, type[HTTPError]] = {
 
 
 def _render(request: Request, error: HTTPError) -> Response:
-    from .app import render_page, state_of  # app imports this module; import at call time
     from .i18n import request_language
+    from .state import render_page, state_of  # state imports this module; import at call time
 
     state = state_of(request)
     lang = request_language(request, state.settings, state.catalogs)

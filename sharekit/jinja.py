@@ -2,7 +2,8 @@
 
 After ``install``, templates can use::
 
-    {{ sharekit_head() }}      stylesheet and script tags, with Subresource Integrity
+    {{ sharekit_head() }}                       stylesheet and script, with SRI hashes
+    {{ share_buttons(url=…, title=…) }}         the two-click share bar
 
 The tags render with sharekit's own environment and return safe markup, so they work the
 same in Flask, Starlette, FastAPI or Pelican environments and never touch the host's own
@@ -11,15 +12,30 @@ i18n or autoescape settings.
 
 from __future__ import annotations
 
-from jinja2 import Environment
-from markupsafe import Markup
+from collections.abc import Sequence
+from typing import Any
 
-from .assets import Assets
+from jinja2 import Environment, pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
+from pydantic import ValidationError
+
 from .i18n import Catalogs
-from .rendering import Renderer
+from .rendering import Renderer, build_assets
 from .settings import Settings
+from .share.bar import BarOptions
+from .share.networks import Page
+from .share.registry import Registry
+from .share.service import ShareService
 
 __all__ = ["SharekitTags", "install"]
+
+
+def _page_url(context: Context) -> str:
+    """The current page's URL from a ``request`` in the template context, if any."""
+    request = context.get("request")
+    url = getattr(request, "url", None)
+    return str(url).split("#")[0] if url is not None else ""
 
 
 class SharekitTags:
@@ -28,7 +44,9 @@ class SharekitTags:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         catalogs = Catalogs()
-        self.renderer = Renderer(catalogs, Assets(), settings.public_url)
+        registry = Registry(settings.share_custom_networks)
+        self.renderer = Renderer(catalogs, build_assets(registry), settings.public_url)
+        self.share = ShareService(settings, self.renderer, None, registry)
 
     def sharekit_head(self, print: bool = False) -> Markup:
         """``<link>`` and ``<script defer>`` tags for sharekit's assets, with SRI hashes.
@@ -36,10 +54,44 @@ class SharekitTags:
         ``print=True`` adds the print stylesheet, when it exists.
         """
         return self.renderer.render(
-            "head.html",
-            self.settings.default_language,
-            base=self.settings.public_url,
-            print=print,
+            "head.html", self.settings.default_language, base=self.settings.public_url, print=print
+        )
+
+    def share_buttons(
+        self,
+        context: Context,
+        url: str | None = None,
+        title: str = "",
+        text: str = "",
+        media: str = "",
+        networks: Sequence[str] | str | None = None,
+        lang: str | None = None,
+        **options: Any,
+    ) -> Markup:
+        """The share bar for a page of a configured site.
+
+        ``url`` defaults to ``request.url`` from the template context; ``lang`` to the
+        context's ``lang``, then the site's language. Other options: ``theme`` (color, grey,
+        white, dark, high-contrast), ``orientation`` (horizontal, vertical), ``style`` (icon,
+        icon-label, label), ``size`` (s, m, l), ``counts`` (bool).
+        """
+        page_url = url or _page_url(context)
+        site = self.settings.site_for_url(page_url)
+        if site is None:
+            raise ValueError(
+                f"share_buttons: {page_url!r} is not on a configured site origin; pass url="
+            )
+        try:
+            bar_options = BarOptions(networks=networks, **options)
+            self.share.registry.resolve(bar_options.networks or ())
+        except (ValidationError, ValueError) as exc:
+            raise ValueError(f"share_buttons: {exc}") from exc
+        wanted = [lang or str(context.get("lang") or ""), self.settings.language_of(site)]
+        language = self.renderer.catalogs.best(wanted, self.settings.default_language)
+        info = str(site.share_info_url) if site.share_info_url else None
+        page = Page(url=page_url, title=title, text=text, media=media)
+        return self.share.bar.render(
+            page, bar_options, language, self.settings.public_url, site.key, info
         )
 
 
@@ -47,4 +99,11 @@ def install(env: Environment, settings: Settings) -> SharekitTags:
     """Add sharekit's template tags to ``env``'s globals and return them."""
     tags = SharekitTags(settings)
     env.globals["sharekit_head"] = tags.sharekit_head
+
+    @pass_context
+    def share_buttons(context: Context, *args: Any, **kwargs: Any) -> Markup:
+        return tags.share_buttons(context, *args, **kwargs)
+
+    share_buttons.__doc__ = tags.share_buttons.__doc__
+    env.globals["share_buttons"] = share_buttons
     return tags

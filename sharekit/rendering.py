@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import gettext
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
@@ -18,7 +18,10 @@ from .assets import Assets
 from .i18n import Catalogs
 from .paths import WIDGETS
 
-__all__ = ["Renderer"]
+if TYPE_CHECKING:
+    from .share.registry import Registry
+
+__all__ = ["Renderer", "build_assets"]
 
 _TRANSLATIONS = "_sharekit_translations"
 
@@ -33,6 +36,12 @@ def _gettext(context: Context, message: str) -> str:
 def _ngettext(context: Context, singular: str, plural: str, n: int) -> str:
     translations: gettext.NullTranslations = context[_TRANSLATIONS]
     return translations.ngettext(singular, plural, n)
+
+
+def build_assets(registry: Registry) -> Assets:
+    """The static assets, with the networks' colours appended to ``sharekit.css``."""
+    base = (WIDGETS / "static" / "sharekit.css").read_text(encoding="utf-8")
+    return Assets(extra={"sharekit.css": (base + registry.colours_css()).encode("utf-8")})
 
 
 class Renderer:

@@ -27,7 +27,7 @@ from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDic
 from .errors import ConfigurationError
 from .origins import normalise_origin, origin_of
 
-__all__ = ["Language", "Origin", "Settings", "Site", "SiteKey"]
+__all__ = ["CustomNetwork", "Language", "Origin", "Settings", "Site", "SiteKey"]
 
 
 def _normalise_language(value: str) -> str:
@@ -74,10 +74,41 @@ class Site(BaseModel):
         default=None,
         description="The site's privacy policy; when set, forms link it and ask for consent.",
     )
+    share_info_url: HttpUrl | None = Field(
+        default=None,
+        description=(
+            "Page the share bar's `info` button opens; defaults to the service's own "
+            "explanation of the two-click buttons."
+        ),
+    )
 
     def allows(self, url: str) -> bool:
         """Tell whether an absolute URL is on one of this site's origins."""
         return origin_of(url) in self.origins
+
+
+class CustomNetwork(BaseModel):
+    """A share target the site owner adds: its URL template decides where data goes."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    key: str = Field(description="Short name, e.g. `myforum`; must not clash with a built-in.")
+    label: str = Field(min_length=1, max_length=60, description="Name shown to visitors.")
+    url_template: str = Field(
+        description=(
+            "https:// URL with `{url}`, `{title}`, `{text}` or `{media}` placeholders, "
+            "e.g. `https://forum.example/share?u={url}&t={title}`."
+        )
+    )
+    color: str = Field(
+        default="#555555",
+        pattern=r"^#[0-9a-fA-F]{6}$",
+        description="Brand colour as `#RRGGBB`.",
+    )
+    icon: Path | None = Field(
+        default=None,
+        description="SVG file with a 24 by 24 monochrome icon; a generic one if unset.",
+    )
 
 
 class Settings(BaseSettings):
@@ -120,6 +151,36 @@ class Settings(BaseSettings):
         description=(
             "SQLAlchemy URL of the database; empty means a SQLite file `sharekit.db` in "
             "`data_dir`. Use `postgresql+asyncpg://…` for several workers or hosts."
+        ),
+    )
+    share_networks: list[str] = Field(
+        default_factory=lambda: [
+            "mastodon",
+            "bluesky",
+            "threads",
+            "linkedin",
+            "xing",
+            "whatsapp",
+            "email",
+            "copy",
+        ],
+        description="Networks a share bar shows when the tag does not list its own, in order.",
+    )
+    share_custom_networks: list[CustomNetwork] = Field(
+        default_factory=list, description="Extra share targets, usable by their key."
+    )
+    share_remember_consent: bool = Field(
+        default=False,
+        description=(
+            'Offer visitors a "don\'t ask again in this tab" box that skips the arming click '
+            "for a network until the tab is closed (kept in sessionStorage)."
+        ),
+    )
+    share_counts: bool = Field(
+        default=False,
+        description=(
+            "Count completed shares per page, network and day (no IP, no cookie) and serve "
+            "them at `/api/counts`."
         ),
     )
     trusted_proxies: list[ProxyNetwork] = Field(

@@ -3,7 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sharekit.configdoc import configuration_markdown
-from sharekit.settings import Settings, Site
+from sharekit.settings import CustomNetwork, Settings, Site
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "configuration.md"
 
@@ -16,7 +16,7 @@ def test_configuration_doc_is_up_to_date() -> None:
 
 def test_every_field_is_described() -> None:
     text = configuration_markdown()
-    for model in (Settings, Site):
+    for model in (Settings, Site, CustomNetwork):
         for name, info in model.model_fields.items():
             assert info.description, f"{model.__name__}.{name} has no description"
             assert f"`{name}`" in text

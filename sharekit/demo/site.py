@@ -22,6 +22,25 @@ __all__ = ["demo_app", "demo_settings"]
 HERE = Path(__file__).resolve().parent
 LANGUAGES = ("de", "en")
 MOUNT = "/sharekit"
+TITLES = {
+    "de": "Drei Tage am Albtrauf: Route, Kosten und was wir gelernt haben",
+    "en": "Three days on the Albtrauf: route, costs and what we learned",
+}
+# The top bar is compact (icons only); the bottom one shows labels and local actions too.
+TOP = ["mastodon", "bluesky", "threads", "linkedin", "xing", "whatsapp", "copy"]
+BOTTOM = [
+    "mastodon",
+    "bluesky",
+    "linkedin",
+    "xing",
+    "whatsapp",
+    "telegram",
+    "email",
+    "copy",
+    "native",
+    "print",
+    "info",
+]
 
 
 def _secret(data_dir: Path) -> str:
@@ -87,7 +106,15 @@ class Demo:
         if lang not in LANGUAGES:
             return HTMLResponse(self._render("not-found.html", lang="en"), status_code=404)
         page_url = str(request.url.replace(query="", fragment=""))
-        return HTMLResponse(self._render(f"article-{lang}.html", lang=lang, page_url=page_url))
+        html = self._render(
+            f"article-{lang}.html",
+            lang=lang,
+            page_url=page_url,
+            title=TITLES[lang],
+            top_networks=TOP,
+            bottom_networks=BOTTOM,
+        )
+        return HTMLResponse(html)
 
     def _render(self, template: str, **context: object) -> str:
         return self.env.get_template(template).render(**context)

@@ -1,0 +1,227 @@
+"""Share routes: the no-JavaScript consent page and its redirect, the bar fragment, counts.
+
+GET  /share/info            what the buttons do and why they need two clicks
+GET  /share/{network}       consent page: what would be sent where, a "Share on …" button
+POST /share/{network}       303 to the network's share URL (the second click without JS)
+GET  /share-bar             the bar as an HTML fragment, for static-HTML pages (CORS)
+GET  /api/counts            {"network": n, …} in Shariff's shape, when counting is on
+POST /api/share             records a share made with JavaScript, when counting is on
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from pydantic import ValidationError
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from sharekit.errors import BadRequest, Forbidden, NotFound, UnsupportedMediaType
+from sharekit.headers import content_security_policy
+from sharekit.i18n import N_
+from sharekit.security import client_ip, client_key
+from sharekit.state import base_path, render_page, state_of
+
+from .bar import BarOptions, fediverse_choices, notice_text
+from .fediverse import fediverse_share_url
+from .page import parse_share_request
+
+__all__ = ["routes"]
+
+MAX_FORM_BYTES = 16 * 1024
+
+
+def _network(request: Request, key: str):  # type: ignore[no-untyped-def]
+    network = state_of(request).share.registry.networks.get(key)
+    if network is None:
+        raise NotFound(N_("There is no share button called %(name)s."), name=key[:40])
+    return network
+
+
+async def _form(request: Request) -> dict[str, str]:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip()
+    if content_type not in {"application/x-www-form-urlencoded", "multipart/form-data"}:
+        raise UnsupportedMediaType()
+    length = request.headers.get("content-length")
+    if length is not None and (not length.isdigit() or int(length) > MAX_FORM_BYTES):
+        raise BadRequest(N_("The submitted data is too large."))
+    form = await request.form(max_files=0, max_fields=20)
+    data: dict[str, str] = {}
+    for name, value in form.multi_items():
+        if not isinstance(value, str):
+            raise BadRequest()
+        if name in data:
+            raise BadRequest(N_("The field %(name)s was sent twice."), name=name[:40])
+        data[name] = value
+    return data
+
+
+def _consent_csp(request: Request, targets: str) -> str:
+    origins = sorted({o for site in state_of(request).settings.sites for o in site.origins})
+    return content_security_policy(frame_ancestors=origins, form_action=[targets])
+
+
+async def info(request: Request) -> Response:
+    return render_page(request, "share/info.html")
+
+
+async def consent(request: Request) -> Response:
+    state = state_of(request)
+    network = _network(request, request.path_params["network"])
+    share, site = parse_share_request(dict(request.query_params), state.settings)
+    return _consent_page(request, network, share, site.key)
+
+
+def _consent_page(  # type: ignore[no-untyped-def]
+    request, network, share, site_key, status_code=200, server="", software="", error=""
+) -> Response:
+    state = state_of(request)
+    lang = state.catalogs.best(
+        [request.query_params.get("lang", "") or request.headers.get("accept-language", "")[:5]],
+        state.settings.language_of(state.settings.site(site_key)),
+    )
+    translations = state.catalogs.translations(lang)
+    page = share.page()
+    target = ""
+    if network.build is not None:
+        target = network.build(page)
+    response = render_page(
+        request,
+        "share/consent.html",
+        status_code,
+        lang,
+        network=network,
+        page=page,
+        site=site_key,
+        notice=notice_text(translations, network, page, armed=False) if network.external else "",
+        target=target,
+        fediverse=fediverse_choices(page, software or network.extra.get("software", "mastodon")),
+        server=server,
+        error=error,
+    )
+    if network.action == "fediverse":
+        response.headers["content-security-policy"] = _consent_csp(request, "https:")
+    elif target.startswith("https://"):
+        parts = urlsplit(target)
+        response.headers["content-security-policy"] = _consent_csp(
+            request, f"{parts.scheme}://{parts.netloc}"
+        )
+    response.headers["cache-control"] = "no-store"
+    return response
+
+
+async def confirm(request: Request) -> Response:
+    state = state_of(request)
+    network = _network(request, request.path_params["network"])
+    data = await _form(request)
+    share, site = parse_share_request(data, state.settings)
+    if network.action == "fediverse":
+        server = data.get("server", "")
+        software = data.get("software") or network.extra.get("software", "mastodon")
+        try:
+            location = fediverse_share_url(server, software, share.page())
+        except (ValueError, KeyError):
+            return _consent_page(
+                request,
+                network,
+                share,
+                site.key,
+                400,
+                server[:300],
+                software,
+                error=N_(
+                    "Please enter the address of your server, like mastodon.social, "
+                    "without https:// or a path."
+                ),
+            )
+    elif network.build is not None:
+        location = network.build(share.page())
+    else:
+        raise BadRequest(N_("This button works in your browser; there is nothing to send."))
+    await state.share.record(site.key, share.url, network.key, _client(request))
+    return RedirectResponse(location, status_code=303, headers={"cache-control": "no-store"})
+
+
+def _client(request: Request) -> str:
+    settings = state_of(request).settings
+    assert settings.secret_key is not None
+    peer = request.client.host if request.client else None
+    address = client_ip(peer, request.headers.get("x-forwarded-for"), settings.trusted_proxies)
+    return client_key(settings.secret_key.get_secret_value(), address)
+
+
+def _cors_origin(request: Request) -> str | None:
+    """The request's Origin if it is a configured site origin; raise if it is another."""
+    origin = request.headers.get("origin")
+    if origin is None:
+        return None
+    allowed = {o for site in state_of(request).settings.sites for o in site.origins}
+    if origin not in allowed:
+        raise Forbidden(N_("This site is not allowed to use this service."))
+    return origin
+
+
+async def bar_fragment(request: Request) -> Response:
+    state = state_of(request)
+    origin = _cors_origin(request)
+    params = dict(request.query_params)
+    share, site = parse_share_request(params, state.settings)
+    try:
+        options = BarOptions.model_validate(
+            {k: v for k, v in params.items() if k in BarOptions.model_fields}
+        )
+    except ValidationError as exc:
+        name = str(exc.errors()[0]["loc"][0])
+        raise BadRequest(N_("The share bar option %(name)s is not valid."), name=name) from exc
+    try:
+        state.share.registry.resolve(options.networks or ())
+    except ValueError as exc:
+        raise BadRequest(N_("Unknown network in networks.")) from exc
+    lang = state.catalogs.best([params.get("lang", "")], state.settings.language_of(site))
+    base = str(request.base_url).rstrip("/") if origin else base_path(request)
+    html = state.share.bar.render(
+        share.page(), options, lang, base, site.key, str(site.share_info_url or "") or None
+    )
+    headers = {"vary": "Origin", "cache-control": "public, max-age=300"}
+    if origin:
+        headers["access-control-allow-origin"] = origin
+    return HTMLResponse(html, headers=headers)
+
+
+async def counts(request: Request) -> Response:
+    state = state_of(request)
+    if not state.settings.share_counts:
+        raise NotFound(N_("Share counts are not enabled on this service."))
+    origin = _cors_origin(request)
+    share, site = parse_share_request({"url": request.query_params.get("url", "")}, state.settings)
+    numbers = await state.share.counts(site.key, share.url)
+    headers = {"vary": "Origin", "cache-control": "public, max-age=60"}
+    if origin:
+        headers["access-control-allow-origin"] = origin
+    return JSONResponse(numbers, headers=headers)
+
+
+async def record(request: Request) -> Response:
+    state = state_of(request)
+    if not state.settings.share_counts:
+        raise NotFound(N_("Share counts are not enabled on this service."))
+    origin = _cors_origin(request)
+    data = await _form(request)
+    share, site = parse_share_request(data, state.settings)
+    network = _network(request, data.get("network", ""))
+    if network.external:
+        await state.share.record(site.key, share.url, network.key, _client(request))
+    headers = {"access-control-allow-origin": origin} if origin else {}
+    return Response(status_code=204, headers=headers)
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route("/share/info", info, methods=["GET"]),
+        Route("/share/{network}", consent, methods=["GET"]),
+        Route("/share/{network}", confirm, methods=["POST"]),
+        Route("/share-bar", bar_fragment, methods=["GET"]),
+        Route("/api/counts", counts, methods=["GET"]),
+        Route("/api/share", record, methods=["POST"]),
+    ]
