@@ -25,7 +25,7 @@ from .errors import (
     ValidationFailed,
 )
 from .headers import SecurityHeadersMiddleware
-from .jinja import install
+from .jinja import SharekitTags, install
 from .security import InvalidToken, TokenExpired
 from .settings import Settings, Site
 
@@ -43,6 +43,7 @@ __all__ = [
     "ServiceUnavailable",
     "Settings",
     "SharekitError",
+    "SharekitTags",
     "Site",
     "TokenExpired",
     "URLNotAllowed",

@@ -21,7 +21,8 @@ def content_security_policy(
     >>> content_security_policy(["https://blog.example"]).split("; ")[-1]
     "frame-ancestors 'self' https://blog.example"
     """
-    ancestors = " ".join(["'self'", *frame_ancestors])
+    # CSP source expressions cannot name IPv6 literals; such origins can only be 'self'.
+    ancestors = " ".join(["'self'", *(o for o in frame_ancestors if "[" not in o)])
     actions = " ".join(["'self'", *form_action])
     return (
         "default-src 'self'; base-uri 'none'; object-src 'none'; "

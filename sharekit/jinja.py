@@ -48,6 +48,16 @@ class SharekitTags:
         self.renderer = Renderer(catalogs, build_assets(registry), settings.public_url)
         self.share = ShareService(settings, self.renderer, None, registry)
 
+    @property
+    def networks(self) -> dict[str, str]:
+        """Every network a bar can show, key to label, in the default order."""
+        return {key: net.label for key, net in self.share.registry.networks.items()}
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The languages the tags can speak."""
+        return self.renderer.catalogs.languages
+
     def sharekit_head(self, print: bool = False) -> Markup:
         """``<link>`` and ``<script defer>`` tags for sharekit's assets, with SRI hashes.
 

@@ -11,7 +11,7 @@ from sharekit.i18n import Catalogs, parse_accept_language
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCALE = ROOT / "widgets" / "locale"
-COMPLETE = ["de"]
+COMPLETE = ["de", "es", "fr", "it", "nl", "pl"]
 
 
 def _extracted_ids() -> set[str]:

@@ -17,6 +17,8 @@ from starlette.types import ASGIApp
 
 import sharekit
 
+from .playground import CHOICES, TEXT, from_query, snippets
+
 __all__ = ["demo_app", "demo_settings"]
 
 HERE = Path(__file__).resolve().parent
@@ -93,7 +95,8 @@ class Demo:
 
     def __init__(self, settings: sharekit.Settings) -> None:
         self.env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True)
-        sharekit.install(self.env, settings)
+        self.env.globals["getattr_"] = getattr
+        self.tags = sharekit.install(self.env, settings)
 
     async def home(self, request: Request) -> Response:
         language = _preferred_language(request)
@@ -116,6 +119,29 @@ class Demo:
         )
         return HTMLResponse(html)
 
+    async def playground(self, request: Request) -> Response:
+        lang = request.path_params["lang"]
+        if lang not in LANGUAGES:
+            return HTMLResponse(self._render("not-found.html", lang="en"), status_code=404)
+        choice = from_query(request.query_params, self.tags.networks, self.tags.languages, lang)
+        service = f"{request.url.scheme}://{request.url.netloc}{MOUNT}"
+        jinja, html = snippets(choice, service)
+        page = self._render(
+            "playground.html",
+            lang=lang,
+            other="en" if lang == "de" else "de",
+            text=TEXT[lang],
+            choice=choice,
+            choices=CHOICES,
+            networks=self.tags.networks,
+            languages=self.tags.languages,
+            page_url=str(request.url.replace(path=f"/{lang}/", query="", fragment="")),
+            page_title=TITLES[lang],
+            jinja=jinja,
+            html=html,
+        )
+        return HTMLResponse(page, status_code=400 if choice.error else 200)
+
     def _render(self, template: str, **context: object) -> str:
         return self.env.get_template(template).render(**context)
 
@@ -130,6 +156,7 @@ def demo_app(data_dir: Path, origin: str = "http://127.0.0.1:8000") -> ASGIApp:
             Mount(MOUNT, app=sharekit.create_app(settings)),
             Mount("/assets", app=StaticFiles(directory=HERE / "static"), name="assets"),
             Route("/{lang}/", demo.article),
+            Route("/{lang}/playground", demo.playground),
         ]
     )
     origins: Iterable[str] = settings.sites[0].origins

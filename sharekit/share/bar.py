@@ -7,12 +7,13 @@ fragment that the static-HTML snippet fetches, so both are identical.
 from __future__ import annotations
 
 import gettext
-import itertools
+import re
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from sharekit.i18n import N_
@@ -58,6 +59,15 @@ _SENDS: dict[frozenset[str], str] = {
     frozenset({"url", "title"}): N_(
         "Sharing sends the address and title of this page to %(network)s."
     ),
+    frozenset({"url", "text"}): N_(
+        "Sharing sends the address and summary of this page to %(network)s."
+    ),
+    frozenset({"url", "media"}): N_(
+        "Sharing sends the address and image of this page to %(network)s."
+    ),
+    frozenset({"url", "text", "media"}): N_(
+        "Sharing sends the address, summary and image of this page to %(network)s."
+    ),
     frozenset({"url", "title", "text"}): N_(
         "Sharing sends the address, title and summary of this page to %(network)s."
     ),
@@ -95,11 +105,7 @@ _EMAIL_INTRO = N_("I thought this might interest you:")
 
 def _effective_sends(network: Network, page: Page) -> frozenset[str]:
     present = {name for name in ("url", "title", "text", "media") if getattr(page, name)}
-    sends = frozenset(set(network.sends) & present) | {"url"}
-    for known in sorted(_SENDS, key=len):
-        if sends <= known:
-            return known
-    return frozenset({"url", "title", "text", "media"})
+    return frozenset(set(network.sends) & present) | {"url"}
 
 
 def notice_text(
@@ -139,8 +145,23 @@ def fediverse_choices(page: Page, selected: str = "mastodon") -> list[dict[str, 
     ]
 
 
+# Placeholders for page-dependent values in a cached skeleton (private-use characters that
+# never occur in sharekit's templates and pass through autoescaping untouched).
+_OPEN, _CLOSE = "\ue000", "\ue001"
+_TOKEN = re.compile(f"{_OPEN}([^{_CLOSE}]*){_CLOSE}")
+
+
+def _token(name: str) -> str:
+    return f"{_OPEN}{name}{_CLOSE}"
+
+
 class ShareBar:
-    """Renders share bars for one app: its registry, renderer and defaults."""
+    """Renders share bars for one app: its registry, renderer and defaults.
+
+    The template is rendered once per combination of networks, options and language into a
+    skeleton with placeholders; each page then only fills in its encoded URLs and notices.
+    Identical calls (the same page rendered again) are served from a small cache.
+    """
 
     def __init__(
         self,
@@ -153,8 +174,9 @@ class ShareBar:
         self.renderer = renderer
         self.default_networks = tuple(default_networks)
         self.remember_consent = remember_consent
-        self._ids = itertools.count(1)
         registry.resolve(self.default_networks)  # unknown keys fail at start-up
+        self._skeleton = lru_cache(maxsize=256)(self._build_skeleton)
+        self._cached = lru_cache(maxsize=1024)(self._render)
 
     def render(
         self,
@@ -166,43 +188,89 @@ class ShareBar:
         info_url: str | None = None,
     ) -> Markup:
         """The bar's HTML for ``page``; links go to the service at ``base``."""
+        return self._cached(page, options, lang, base, site, info_url)
+
+    def _render(
+        self, page: Page, options: BarOptions, lang: str, base: str, site: str, info: str | None
+    ) -> Markup:
+        keys = tuple(options.networks or self.default_networks)
+        parts = self._skeleton(keys, options, lang, base, site, info)
         translations = self.renderer.catalogs.translations(lang)
-        networks = self.registry.resolve(options.networks or self.default_networks)
-        query = {"url": page.url, "title": page.title, "text": page.text, "media": page.media}
-        common = {name: value for name, value in query.items() if value}
-        common.update(lang=lang)
-        buttons = []
         email_page = page.with_text(page.text or translations.gettext(_EMAIL_INTRO))
-        for network in networks:
-            consent = f"{base}/share/{network.key}?{urlencode(common)}"
-            shared = email_page if network.action in {"mailto", "sms"} else page
-            share_url = network.build(shared) if network.build else ""
-            if network.action == "info":
+        networks = self.registry.networks
+        query = {"url": page.url, "title": page.title, "text": page.text, "media": page.media}
+        encoded_query = urlencode({**{k: v for k, v in query.items() if v}, "lang": lang})
+
+        def value(name: str) -> str:
+            kind, _, key = name.partition(":")
+            if kind == "query":
+                return encoded_query
+            if kind in ("url", "title"):
+                return str(query[kind])
+            if kind == "fedi":
+                return FEDIVERSE_SOFTWARE[key].build("{server}", page)
+            network = networks[key]
+            if kind == "notice":
+                return notice_text(translations, network, page)
+            assert network.build is not None
+            return network.build(email_page if network.action in {"mailto", "sms"} else page)
+
+        out = []
+        for index, part in enumerate(parts):
+            out.append(str(escape(value(part))) if index % 2 else part)
+        return Markup("".join(out))  # noqa: S704 - template output plus escaped values
+
+    def _build_skeleton(
+        self,
+        keys: tuple[str, ...],
+        options: BarOptions,
+        lang: str,
+        base: str,
+        site: str,
+        info_url: str | None,
+    ) -> tuple[str, ...]:
+        translations = self.renderer.catalogs.translations(lang)
+        buttons = []
+        for network in self.registry.resolve(keys):
+            key, action = network.key, network.action
+            share_url = _token(f"share:{key}") if network.build else ""
+            if action == "info":
                 share_url = info_url or f"{base}/share/info?{urlencode({'lang': lang})}"
+            consent = f"{base}/share/{key}?{_token('query')}"
+            choices = []
+            if action == "fediverse":
+                selected = network.extra.get("software", "mastodon")
+                choices = [
+                    {
+                        "key": name,
+                        "label": software.label,
+                        "template": _token(f"fedi:{name}"),
+                        "selected": name == selected,
+                    }
+                    for name, software in FEDIVERSE_SOFTWARE.items()
+                ]
             buttons.append(
                 {
                     "network": network,
-                    "href": share_url if network.action in {"mailto", "sms", "info"} else consent,
+                    "href": share_url if action in {"mailto", "sms", "info"} else consent,
                     "share_url": share_url,
                     "name": accessible_name(translations, network),
-                    "short": translations.gettext(_SHORT_LABELS[network.action])
-                    if network.action in _SHORT_LABELS
+                    "short": translations.gettext(_SHORT_LABELS[action])
+                    if action in _SHORT_LABELS
                     else network.label,
-                    "notice": notice_text(translations, network, page) if network.external else "",
-                    "icon": self.registry.icons[network.key],
-                    "fediverse": fediverse_choices(page, network.extra.get("software", "mastodon"))
-                    if network.action == "fediverse"
-                    else [],
+                    "notice": _token(f"notice:{key}") if network.external else "",
+                    "icon": self.registry.icons[key],
+                    "fediverse": choices,
                 }
             )
-        return self.renderer.render(
+        html = self.renderer.render(
             "share/bar.html",
             lang,
-            bar_id=f"sk{next(self._ids)}",
             buttons=buttons,
             options=options,
-            page=page,
+            page={"url": _token("url"), "title": _token("title")},
             base=base,
             site=site,
             remember=self.remember_consent,
         )
+        return tuple(_TOKEN.split(html))

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Literal
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 __all__ = ["NETWORKS", "PAGE_FIELDS", "Action", "Network", "Page", "query_url"]
 
@@ -79,8 +80,15 @@ def query_url(base: str, **params: str) -> str:
     >>> query_url("https://bsky.app/intent/compose", text="Grüße & mehr")
     'https://bsky.app/intent/compose?text=Gr%C3%BC%C3%9Fe%20%26%20mehr'
     """
-    items = {name: value for name, value in params.items() if value}
-    return f"{base}?{urlencode(items, quote_via=quote, safe='')}" if items else base
+    query = "&".join(f"{name}={encode(value)}" for name, value in params.items() if value)
+    return f"{base}?{query}" if query else base
+
+
+@lru_cache(maxsize=4096)
+def encode(value: str) -> str:
+    """Percent-encode one query value completely (cached: a page's URL and title are encoded
+    for every button of a bar)."""
+    return quote(value, safe="")
 
 
 def _joined(*parts: str) -> str:

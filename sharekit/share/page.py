@@ -58,7 +58,10 @@ def parse_share_request(data: dict[str, str], settings: Settings) -> tuple[Share
     try:
         request = ShareRequest.model_validate(data)
     except ValidationError as exc:
-        field = str(exc.errors()[0]["loc"][0])
+        error = exc.errors()[0]
+        field = str(error["loc"][0])
+        if field == "url" and error["type"] == "value_error":  # control characters
+            raise URLNotAllowed() from exc
         raise BadRequest(_FIELD_MESSAGES.get(field, BadRequest.default_message)) from exc
     site = settings.site_for_url(request.url)
     if site is None:

@@ -10,29 +10,36 @@ POST /api/share             records a share made with JavaScript, when counting 
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from sharekit.errors import BadRequest, Forbidden, NotFound, UnsupportedMediaType
+from sharekit.errors import (
+    BadRequest,
+    Forbidden,
+    NotFound,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+)
 from sharekit.headers import content_security_policy
 from sharekit.i18n import N_
 from sharekit.security import client_ip, client_key
 from sharekit.state import base_path, render_page, state_of
 
 from .bar import BarOptions, fediverse_choices, notice_text
-from .fediverse import fediverse_share_url
-from .page import parse_share_request
+from .fediverse import FEDIVERSE_SOFTWARE, fediverse_share_url
+from .networks import Network
+from .page import ShareRequest, parse_share_request
 
 __all__ = ["routes"]
 
 MAX_FORM_BYTES = 16 * 1024
 
 
-def _network(request: Request, key: str):  # type: ignore[no-untyped-def]
+def _network(request: Request, key: str) -> Network:
     network = state_of(request).share.registry.networks.get(key)
     if network is None:
         raise NotFound(N_("There is no share button called %(name)s."), name=key[:40])
@@ -40,17 +47,26 @@ def _network(request: Request, key: str):  # type: ignore[no-untyped-def]
 
 
 async def _form(request: Request) -> dict[str, str]:
-    content_type = request.headers.get("content-type", "").split(";")[0].strip()
-    if content_type not in {"application/x-www-form-urlencoded", "multipart/form-data"}:
+    """A small URL-encoded form, read with a hard cap even without ``Content-Length``."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != "application/x-www-form-urlencoded":
         raise UnsupportedMediaType()
     length = request.headers.get("content-length")
     if length is not None and (not length.isdigit() or int(length) > MAX_FORM_BYTES):
-        raise BadRequest(N_("The submitted data is too large."))
-    form = await request.form(max_files=0, max_fields=20)
+        raise PayloadTooLarge()
+    body = bytearray()
+    async for chunk in request.stream():
+        body.extend(chunk)
+        if len(body) > MAX_FORM_BYTES:
+            raise PayloadTooLarge()
+    try:
+        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, max_num_fields=20)
+    except UnicodeDecodeError as exc:
+        raise BadRequest(N_("The submitted data is not valid UTF-8 text.")) from exc
+    except ValueError as exc:
+        raise BadRequest(N_("The form has too many fields.")) from exc
     data: dict[str, str] = {}
-    for name, value in form.multi_items():
-        if not isinstance(value, str):
-            raise BadRequest()
+    for name, value in pairs:
         if name in data:
             raise BadRequest(N_("The field %(name)s was sent twice."), name=name[:40])
         data[name] = value
@@ -73,8 +89,16 @@ async def consent(request: Request) -> Response:
     return _consent_page(request, network, share, site.key)
 
 
-def _consent_page(  # type: ignore[no-untyped-def]
-    request, network, share, site_key, status_code=200, server="", software="", error=""
+def _consent_page(
+    request: Request,
+    network: Network,
+    share: ShareRequest,
+    site_key: str,
+    status_code: int = 200,
+    server: str = "",
+    software: str = "",
+    error: str = "",
+    error_field: str = "server",
 ) -> Response:
     state = state_of(request)
     lang = state.catalogs.best(
@@ -99,6 +123,7 @@ def _consent_page(  # type: ignore[no-untyped-def]
         fediverse=fediverse_choices(page, software or network.extra.get("software", "mastodon")),
         server=server,
         error=error,
+        error_field=error_field,
     )
     if network.action == "fediverse":
         response.headers["content-security-policy"] = _consent_csp(request, "https:")
@@ -119,9 +144,21 @@ async def confirm(request: Request) -> Response:
     if network.action == "fediverse":
         server = data.get("server", "")
         software = data.get("software") or network.extra.get("software", "mastodon")
+        if software not in FEDIVERSE_SOFTWARE:
+            return _consent_page(
+                request,
+                network,
+                share,
+                site.key,
+                400,
+                server[:300],
+                "",
+                error=N_("Please choose one of the listed kinds of server."),
+                error_field="software",
+            )
         try:
             location = fediverse_share_url(server, software, share.page())
-        except (ValueError, KeyError):
+        except ValueError:
             return _consent_page(
                 request,
                 network,
@@ -139,7 +176,8 @@ async def confirm(request: Request) -> Response:
         location = network.build(share.page())
     else:
         raise BadRequest(N_("This button works in your browser; there is nothing to send."))
-    await state.share.record(site.key, share.url, network.key, _client(request))
+    if network.external:
+        await state.share.record(site.key, share.url, network.key, _client(request))
     return RedirectResponse(location, status_code=303, headers={"cache-control": "no-store"})
 
 

@@ -58,13 +58,23 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
     return {**browser_type_launch_args, "executable_path": str(CHROMIUM), "args": FLAGS}
 
 
+def bound_socket() -> socket.socket:
+    """A listening-ready socket on a free loopback port (bind first, build the app after)."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+def url_of(sock: socket.socket) -> str:
+    return f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+
 class LiveServer:
     """An ASGI app served by uvicorn in a background thread on 127.0.0.1."""
 
-    def __init__(self, make_app: Any) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+    def __init__(self, make_app: Any, sock: socket.socket | None = None) -> None:
+        self.sock = sock or bound_socket()
+        self.url = url_of(self.sock)
         config = uvicorn.Config(make_app(self.url), log_level="warning", access_log=False)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(
@@ -103,6 +113,7 @@ class Recorder:
     """Every request a page made and every console message it logged."""
 
     requests: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
     console: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
@@ -110,7 +121,8 @@ class Recorder:
         return {urlsplit(url).netloc for url in self.requests if not url.startswith("data:")}
 
     def csp_violations(self) -> list[str]:
-        return [text for text in self.console if "Content Security Policy" in text]
+        markers = ("Content Security Policy", "Content-Security-Policy")
+        return [text for text in self.console if any(marker in text for marker in markers)]
 
 
 @pytest.fixture
@@ -124,6 +136,8 @@ def recorder(page: Page, context: BrowserContext) -> Recorder:
         record.console.append(f"{message.type}: {message.text}")
 
     context.on("request", on_request)
+    context.on("response", lambda r: record.failed.append(r.url) if r.status >= 400 else None)
+    context.on("requestfailed", lambda request: record.failed.append(request.url))
     page.on("console", on_console)
     page.on("pageerror", lambda error: record.errors.append(str(error)))
     return record

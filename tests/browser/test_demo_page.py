@@ -28,6 +28,7 @@ def test_only_own_host_no_cookies_no_csp_violation(
     assert page.context.cookies() == []
     assert recorder.csp_violations() == []
     assert recorder.errors == []
+    assert recorder.failed == []
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])

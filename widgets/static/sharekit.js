@@ -9,6 +9,7 @@
   const service = me ? me.src.replace(/\/static\/[^/]*$/, "") : "";
   const store = (kind) => { try { return window[kind]; } catch (e) { return null; } };
   let armed = null;
+  let ids = 0;
 
   const $ = (root, selector) => root.querySelector(selector);
   const say = (bar, text) => { $(bar, ".sk-share__status").textContent = text; };
@@ -27,7 +28,9 @@
     disarm();
     armed = { bar, button };
     button.classList.add("sk-armed");
-    button.setAttribute("aria-describedby", $(bar, ".sk-share__status").id);
+    const status = $(bar, ".sk-share__status");
+    if (!status.id) status.id = `sk-status-${++ids}`;
+    button.setAttribute("aria-describedby", status.id);
     say(bar, button.dataset.skNotice);
     const form = $(bar, `[data-sk-fediverse="${button.dataset.skNetwork}"]`);
     if (form) {
