@@ -150,14 +150,18 @@ def demo_app(data_dir: Path, origin: str = "http://127.0.0.1:8000") -> ASGIApp:
     """The demo blog at ``/`` with the sharekit service mounted at ``/sharekit``."""
     settings = demo_settings(data_dir, origin)
     demo = Demo(settings)
+    service = sharekit.create_app(settings)
     app = Starlette(
+        # A mounted app's lifespan does not run by itself: hand it ours, so the service
+        # closes its database connections when the demo stops.
+        lifespan=service.router.lifespan_context,
         routes=[
             Route("/", demo.home),
-            Mount(MOUNT, app=sharekit.create_app(settings)),
+            Mount(MOUNT, app=service),
             Mount("/assets", app=StaticFiles(directory=HERE / "static"), name="assets"),
             Route("/{lang}/", demo.article),
             Route("/{lang}/playground", demo.playground),
-        ]
+        ],
     )
     origins: Iterable[str] = settings.sites[0].origins
     return sharekit.SecurityHeadersMiddleware(app, frame_ancestors=origins)
