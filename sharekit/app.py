@@ -13,6 +13,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from . import __version__
+from .comments import routes as comment_routes
+from .comments.service import CommentService
 from .errors import exception_handlers
 from .headers import SecurityHeadersMiddleware
 from .i18n import Catalogs
@@ -43,6 +45,7 @@ def _routes(state: AppState) -> list[BaseRoute]:
             "/static/{name:path}", state.assets.endpoint, name="static", methods=["GET", "HEAD"]
         ),
         *share_routes.routes(),
+        *comment_routes.routes(),
     ]
 
 
@@ -57,7 +60,7 @@ def create_app(settings: Settings) -> Starlette:
     registry = Registry(settings.share_custom_networks)
     assets = build_assets(registry)
     renderer = Renderer(catalogs, assets, settings.public_url)
-    database = Database(settings.database_url)
+    database = Database(settings.database_url, auto_migrate=settings.migrates_automatically)
     state = AppState(
         settings=settings,
         catalogs=catalogs,
@@ -65,6 +68,7 @@ def create_app(settings: Settings) -> Starlette:
         renderer=renderer,
         database=database,
         share=ShareService(settings, renderer, database, registry),
+        comments=CommentService(settings, renderer, database),
     )
 
     @asynccontextmanager

@@ -93,6 +93,51 @@ def _run_serve(args: argparse.Namespace) -> None:
         uvicorn.Server(config).run(sockets=[sock])
 
 
+def _run_migrate(args: argparse.Namespace) -> None:
+    import asyncio
+
+    from .errors import ServiceUnavailable
+    from .settings import Settings
+    from .storage import Database
+    from .storage.migrate import current, head, upgrade
+
+    settings = Settings.load(args.config)
+    database = Database(settings.database_url, auto_migrate=False)
+    where = _redacted(settings.database_url)
+
+    async def run() -> tuple[str | None, str | None]:
+        try:
+            before = await current(database)
+            if args.check or before == head():
+                return before, before
+            print(f"migrating {where} from {before or 'an empty database'} to {head()} …")
+            await upgrade(database)
+            return before, await current(database)
+        finally:
+            await database.close()
+
+    try:
+        before, after = asyncio.run(run())
+    except ServiceUnavailable as exc:
+        cause = str(exc.__cause__).splitlines()[0] if exc.__cause__ else "no answer"
+        raise _Failure(f"cannot reach the database {where}: {cause.split(') ', 1)[-1]}") from exc
+    if args.check:
+        if before != head():
+            raise _Failure(f"the schema is at {before or 'nothing'}; {head()} is needed")
+        print(f"the schema is up to date ({head()})")
+    elif before == after:
+        print(f"nothing to do: the schema is already at {after}")
+    else:
+        print(f"done: the schema is at {after}")
+
+
+def _redacted(url: str) -> str:
+    """A database URL without its password, for messages."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
 def _run_config_docs(args: argparse.Namespace) -> None:
     from .configdoc import configuration_markdown
 
@@ -144,6 +189,20 @@ def _parser() -> argparse.ArgumentParser:
         help="log level (info)",
     )
     serve.set_defaults(run=_run_serve)
+
+    migrate = commands.add_parser(
+        "migrate",
+        help="bring the database schema up to date (needed after upgrades on PostgreSQL)",
+        description=(
+            "Upgrade the database schema to what this version of sharekit needs. Safe to run "
+            "while the service runs and from several hosts at once."
+        ),
+    )
+    migrate.add_argument("--config", metavar="FILE", help="TOML settings file")
+    migrate.add_argument(
+        "--check", action="store_true", help="only report; exit 2 when an upgrade is needed"
+    )
+    migrate.set_defaults(run=_run_migrate)
 
     docs = commands.add_parser(
         "config-docs",

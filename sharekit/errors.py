@@ -24,7 +24,7 @@ error responses themselves.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -139,15 +139,31 @@ class UnsupportedMediaType(HTTPError):
     default_message = N_("The submitted data is in a format this address does not accept.")
 
 
+FieldMessage = str | tuple[str, Mapping[str, Any]]
+
+
 class ValidationFailed(HTTPError):
-    """422: one or more fields are invalid; ``fields`` maps field name to message id."""
+    """422: one or more fields are invalid.
+
+    ``fields`` maps a field name to a message id, or to ``(message id, parameters)``.
+    """
 
     status_code = 422
     default_message = N_("Some fields need your attention.")
 
-    def __init__(self, fields: Mapping[str, str], message: str | None = None) -> None:
+    def __init__(self, fields: Mapping[str, FieldMessage], message: str | None = None) -> None:
         super().__init__(message)
-        self.fields = dict(fields)
+        self.fields: dict[str, tuple[str, Mapping[str, Any]]] = {
+            name: (value, {}) if isinstance(value, str) else value
+            for name, value in fields.items()
+        }
+
+    def translated(self, translate: Callable[[str], str]) -> dict[str, str]:
+        """Each field's message in the language of ``translate``."""
+        return {
+            name: translate(message) % params if params else translate(message)
+            for name, (message, params) in self.fields.items()
+        }
 
 
 class _RetryLater(HTTPError):
@@ -204,7 +220,7 @@ def _render(request: Request, error: HTTPError) -> Response:
     if wants_json(request):
         body: dict[str, Any] = {"error": message, "status": error.status_code}
         if isinstance(error, ValidationFailed):
-            body["errors"] = {name: translate(text) for name, text in error.fields.items()}
+            body["errors"] = error.translated(translate)
         return JSONResponse(body, status_code=error.status_code, headers=headers)
     response = render_page(
         request,
@@ -233,6 +249,15 @@ async def _handle_starlette(request: Request, exc: Exception) -> Response:
     return response
 
 
+async def _handle_configuration(request: Request, exc: Exception) -> Response:
+    # A setting that only fails at run time (e.g. a database schema that needs
+    # `sharekit migrate`): the operator must act; visitors get a clear 503, not a trace.
+    logger.error("sharekit is not ready: %s", exc)
+    response = _render(request, ServiceUnavailable(retry_after=60))
+    response.headers["Retry-After"] = "60"
+    return response
+
+
 async def _handle_unexpected(request: Request, exc: Exception) -> Response:
     # The request body and query may hold personal data: log the path and the error only.
     logger.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
@@ -250,6 +275,7 @@ def exception_handlers() -> dict[Any, Any]:
     """The handlers ``create_app`` installs: sharekit errors, Starlette's, and the rest."""
     return {
         HTTPError: _handle_sharekit,
+        ConfigurationError: _handle_configuration,
         StarletteHTTPException: _handle_starlette,
         Exception: _handle_unexpected,
     }

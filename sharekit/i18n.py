@@ -102,7 +102,11 @@ def parse_accept_language(header: str) -> list[str]:
 
 
 def request_language(request: Request, settings: Settings, catalogs: Catalogs) -> str:
-    """The language to answer in: ``?lang=``, then ``Accept-Language``, then the site's."""
+    """The language to answer in: one a route already chose, ``?lang=``, then
+    ``Accept-Language``, then the site's."""
+    chosen = getattr(request.state, "sharekit_lang", None)
+    if isinstance(chosen, str):
+        return chosen
     wanted = []
     if lang := request.query_params.get("lang"):
         wanted.append(lang)

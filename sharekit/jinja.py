@@ -4,6 +4,7 @@ After ``install``, templates can use::
 
     {{ sharekit_head() }}                       stylesheet and script, with SRI hashes
     {{ share_buttons(url=…, title=…) }}         the two-click share bar
+    {{ comments(thread=…, url=…, title=…) }}    the thread and its form
 
 The tags render with sharekit's own environment and return safe markup, so they work the
 same in Flask, Starlette, FastAPI or Pelican environments and never touch the host's own
@@ -20,13 +21,16 @@ from jinja2.runtime import Context
 from markupsafe import Markup
 from pydantic import ValidationError
 
+from .comments.service import CommentService
 from .i18n import Catalogs
 from .rendering import Renderer, build_assets
+from .runner import BackgroundLoop
 from .settings import Settings
 from .share.bar import BarOptions
 from .share.networks import Page
 from .share.registry import Registry
 from .share.service import ShareService
+from .storage import Database
 
 __all__ = ["SharekitTags", "install"]
 
@@ -47,6 +51,18 @@ class SharekitTags:
         registry = Registry(settings.share_custom_networks)
         self.renderer = Renderer(catalogs, build_assets(registry), settings.public_url)
         self.share = ShareService(settings, self.renderer, None, registry)
+        # The comment tag reads the database; it does so on a loop of its own (see runner).
+        self._loop = BackgroundLoop()
+        self._database = Database(
+            settings.database_url, auto_migrate=settings.migrates_automatically
+        )
+        self.comment_service = CommentService(settings, self.renderer, self._database)
+
+    def close(self) -> None:
+        """Close the tags' database connections and background loop (at shutdown)."""
+        if self._loop is not None:
+            self._loop.run(self._database.close())
+            self._loop.close()
 
     @property
     def networks(self) -> dict[str, str]:
@@ -105,6 +121,31 @@ class SharekitTags:
         )
 
 
+def _comments(
+    tags: SharekitTags,
+    context: Context,
+    thread: str,
+    url: str | None = None,
+    title: str = "",
+    lang: str | None = None,
+) -> Markup:
+    page_url = url or _page_url(context)
+    settings = tags.settings
+    site = settings.site_for_url(page_url)
+    if site is None:
+        raise ValueError(f"comments: {page_url!r} is not on a configured site origin; pass url=")
+    request = context.get("request")
+    cookies = getattr(request, "cookies", None) or {}
+    service = tags.comment_service
+    own = service.own_ids_from(cookies)
+    view = tags._loop.run(service.thread(site, thread, own))
+    wanted = [lang or str(context.get("lang") or ""), settings.language_of(site)]
+    language = tags.renderer.catalogs.best(wanted, settings.default_language)
+    return service.render_section(
+        view, site, thread, page_url, title, language, settings.public_url
+    )
+
+
 def install(env: Environment, settings: Settings) -> SharekitTags:
     """Add sharekit's template tags to ``env``'s globals and return them."""
     tags = SharekitTags(settings)
@@ -114,6 +155,12 @@ def install(env: Environment, settings: Settings) -> SharekitTags:
     def share_buttons(context: Context, *args: Any, **kwargs: Any) -> Markup:
         return tags.share_buttons(context, *args, **kwargs)
 
+    @pass_context
+    def comments(context: Context, *args: Any, **kwargs: Any) -> Markup:
+        """The comment thread and form for ``thread`` on the page at ``url``."""
+        return _comments(tags, context, *args, **kwargs)
+
     share_buttons.__doc__ = tags.share_buttons.__doc__
     env.globals["share_buttons"] = share_buttons
+    env.globals["comments"] = comments
     return tags

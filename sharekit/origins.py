@@ -5,11 +5,13 @@ Everything here is pure string work on URLs: no look-ups, no I/O.
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 __all__ = ["DEFAULT_PORTS", "normalise_origin", "origin_of"]
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
+_HOST = re.compile(r"[a-z0-9]([a-z0-9.-]*[a-z0-9])?")
 
 
 def _ascii_host(host: str) -> str:
@@ -47,6 +49,8 @@ def origin_of(url: str) -> str | None:
         return None
     if ":" in host and not host.startswith("["):
         host = f"[{host}]"
+    elif not _HOST.fullmatch(host):  # spaces, "%", "_" and the like: not a host name
+        return None
     if port is None or port == DEFAULT_PORTS[scheme]:
         return f"{scheme}://{host}"
     return f"{scheme}://{host}:{port}"

@@ -7,9 +7,12 @@ answers with, so markup is identical on both paths. It takes data and returns ma
 from __future__ import annotations
 
 import gettext
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from babel.core import UnknownLocaleError
+from babel.dates import format_datetime
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
@@ -44,6 +47,16 @@ def build_assets(registry: Registry) -> Assets:
     return Assets(extra={"sharekit.css": (base + registry.colours_css()).encode("utf-8")})
 
 
+@pass_context
+def _localdate(context: Context, value: datetime, format: str = "medium") -> str:
+    """A date and time in the context's language (Babel), in UTC."""
+    locale = str(context.get("lang", "en")).replace("-", "_")
+    try:
+        return format_datetime(value, format=format, locale=locale, tzinfo=UTC)
+    except (UnknownLocaleError, ValueError):
+        return format_datetime(value, format=format, locale="en", tzinfo=UTC)
+
+
 class Renderer:
     """Renders sharekit's templates in any available language."""
 
@@ -66,6 +79,7 @@ class Renderer:
             extensions=["jinja2.ext.i18n"],
         )
         self.env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
+        self.env.filters["localdate"] = _localdate
         self.env.globals["asset_url"] = self.asset_url
         self.env.globals["asset"] = assets.get
         self.env.globals["has_asset"] = assets.__contains__

@@ -10,7 +10,7 @@ from __future__ import annotations
 import tomllib
 from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     AfterValidator,
@@ -183,6 +183,80 @@ class Settings(BaseSettings):
             "them at `/api/counts`."
         ),
     )
+    comments_email_required: bool = Field(
+        default=True, description="Whether commenters must give an email address (never shown)."
+    )
+    comments_markdown: bool = Field(
+        default=False,
+        description="Render a small Markdown subset (emphasis, code, lists, quotes, links).",
+    )
+    comments_text_min: int = Field(
+        default=2, ge=1, le=1000, description="Fewest characters a comment may have."
+    )
+    comments_text_max: int = Field(
+        default=10_000, ge=10, le=100_000, description="Most characters a comment may have."
+    )
+    comments_max_depth: int = Field(
+        default=3,
+        ge=0,
+        le=10,
+        description="How deep replies nest; deeper ones join the last level.",
+    )
+    comments_page_size: int = Field(
+        default=50, ge=5, le=500, description="Top-level comments per page of a thread."
+    )
+    comments_moderation: Literal["off", "links", "all"] = Field(
+        default="links",
+        description=(
+            "`off` publishes at once; `links` holds comments with more than "
+            "`comments_max_links` links or a blocklisted word; `all` holds every comment."
+        ),
+    )
+    comments_max_links: int = Field(
+        default=2,
+        ge=0,
+        description="Links a comment may have before it is held (moderation `links`).",
+    )
+    comments_blocklist: list[str] = Field(
+        default_factory=list,
+        description="Words or phrases that hold a comment for moderation (case-insensitive).",
+    )
+    comments_min_seconds: float = Field(
+        default=3.0,
+        ge=0,
+        description="A form sent sooner than this after it was shown is refused.",
+    )
+    comments_token_max_age: int = Field(
+        default=7200, ge=60, description="Seconds a comment form stays valid (signed token)."
+    )
+    comments_rate_per_15s: int = Field(
+        default=1, ge=1, description="Comments one visitor network may post per 15 seconds."
+    )
+    comments_rate_per_hour: int = Field(
+        default=10, ge=1, description="Comments one visitor network may post per hour."
+    )
+    comments_edit_window: int = Field(
+        default=900, ge=0, description="Seconds in which authors may edit or delete a comment."
+    )
+    comments_check_deliverability: bool = Field(
+        default=False,
+        description=(
+            "Ask DNS whether an email domain accepts mail (with a timeout; accepted when DNS "
+            "cannot be reached)."
+        ),
+    )
+    client_key_retention_days: int = Field(
+        default=7,
+        ge=1,
+        description="Days after which the keyed hashes of visitors' networks are erased.",
+    )
+    auto_migrate: bool | None = Field(
+        default=None,
+        description=(
+            "Bring the database schema up to date at start-up; unset means yes for SQLite and "
+            "no for PostgreSQL, where `sharekit migrate` runs once per upgrade."
+        ),
+    )
     trusted_proxies: list[ProxyNetwork] = Field(
         default_factory=list,
         description=(
@@ -237,6 +311,13 @@ class Settings(BaseSettings):
             raise ConfigurationError(
                 "no site configured: add at least one [[sites]] entry with a key and origins"
             )
+
+    @property
+    def migrates_automatically(self) -> bool:
+        """Whether the service migrates the schema itself (see ``auto_migrate``)."""
+        if self.auto_migrate is not None:
+            return self.auto_migrate
+        return self.database_url.startswith("sqlite")
 
     def site(self, key: str) -> Site | None:
         """Return the site with this key, or ``None``."""

@@ -11,13 +11,15 @@ from starlette.responses import HTMLResponse
 from .assets import Assets
 from .i18n import Catalogs, request_language
 from .rendering import Renderer
+from .security import client_ip, client_key
 from .settings import Settings
 from .storage import Database
 
 if TYPE_CHECKING:
+    from .comments.service import CommentService
     from .share.service import ShareService
 
-__all__ = ["AppState", "base_path", "render_page", "state_of"]
+__all__ = ["AppState", "base_path", "client_key_of", "render_page", "state_of"]
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,7 @@ class AppState:
     renderer: Renderer
     database: Database
     share: ShareService
+    comments: CommentService
 
 
 def state_of(request: Request) -> AppState:
@@ -55,3 +58,12 @@ def render_page(
     lang = lang or request_language(request, state.settings, state.catalogs)
     html = state.renderer.render(template, lang, base=base_path(request), **context)
     return HTMLResponse(html, status_code=status_code)
+
+
+def client_key_of(request: Request) -> str:
+    """The keyed hash of the visitor's anonymised network (never the address itself)."""
+    settings = state_of(request).settings
+    assert settings.secret_key is not None
+    peer = request.client.host if request.client else None
+    address = client_ip(peer, request.headers.get("x-forwarded-for"), settings.trusted_proxies)
+    return client_key(settings.secret_key.get_secret_value(), address)

@@ -36,3 +36,10 @@ def app(settings: Settings) -> Starlette:
 def client(app: Starlette) -> Iterator[TestClient]:
     with TestClient(app, raise_server_exceptions=False) as test_client:
         yield test_client
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # Playwright's sync API keeps an event loop running in this thread from the first
+    # browser test to the end of the session; tests that run their own loop (asyncio.run,
+    # anyio) must come before it. A stable sort keeps the order within each group.
+    items.sort(key=lambda item: item.nodeid.startswith("tests/browser/"))

@@ -26,7 +26,7 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.mark.parametrize("command", [[], ["demo"], ["serve"], ["config-docs"]])
+@pytest.mark.parametrize("command", [[], ["demo"], ["serve"], ["migrate"], ["config-docs"]])
 def test_help_everywhere(command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main([*command, "--help"])
@@ -158,3 +158,29 @@ def test_serve_answers_with_a_config(tmp_path: Path, run: list[subprocess.Popen[
     _wait_for(f"http://127.0.0.1:{port}/healthz", process, timeout=30)
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/") as response:
         assert "https://blog.example" in response.headers["content-security-policy"]
+
+
+def test_migrate_sqlite_then_nothing_to_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("SHAREKIT_DATA_DIR", str(tmp_path))
+    assert main(["migrate", "--check"]) == 2
+    assert "is needed" in capsys.readouterr().err
+    assert main(["migrate"]) == 0
+    out = capsys.readouterr().out
+    assert "from an empty database to" in out
+    assert "done: the schema is at" in out
+    assert main(["migrate"]) == 0
+    assert "nothing to do" in capsys.readouterr().out
+    assert main(["migrate", "--check"]) == 0
+
+
+def test_migrate_unreachable_database_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("SHAREKIT_DATABASE_URL", "postgresql+asyncpg://nobody:secret@127.0.0.1:1/x")
+    assert main(["migrate"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("sharekit migrate: error: cannot reach the database")
+    assert "secret" not in err
+    assert err.count("\n") == 1

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,10 +13,10 @@ DEMO = Path(__file__).resolve().parent.parent / "sharekit" / "demo"
 
 
 @pytest.fixture
-def demo(tmp_path: Path) -> TestClient:
-    return TestClient(
-        demo_app(tmp_path, "http://127.0.0.1:8000"), base_url="http://127.0.0.1:8000"
-    )
+def demo(tmp_path: Path) -> Iterator[TestClient]:
+    app = demo_app(tmp_path, "http://127.0.0.1:8000")
+    with TestClient(app, base_url="http://127.0.0.1:8000") as client:
+        yield client
 
 
 @pytest.mark.parametrize(

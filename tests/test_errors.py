@@ -110,3 +110,15 @@ def test_starlette_errors_are_mapped(client: TestClient) -> None:
     assert response.status_code == 405
     assert response.json()["error"] == "This address does not accept this kind of request."
     assert "GET" in response.headers["allow"]
+
+
+def test_configuration_errors_at_run_time_are_503(
+    app: Starlette, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = _app_raising(app, ConfigurationError("the database schema needs `sharekit migrate`"))
+    with caplog.at_level(logging.ERROR, logger="sharekit"):
+        response = client.get("/boom", headers={"accept": "application/json"})
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "60"
+    assert "migrate" not in response.text
+    assert "sharekit migrate" in caplog.text

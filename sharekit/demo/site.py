@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -151,10 +152,17 @@ def demo_app(data_dir: Path, origin: str = "http://127.0.0.1:8000") -> ASGIApp:
     settings = demo_settings(data_dir, origin)
     demo = Demo(settings)
     service = sharekit.create_app(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # A mounted app's lifespan does not run by itself: run the service's inside ours,
+        # so its database connections close when the demo stops; then close the tags'.
+        async with service.router.lifespan_context(service):
+            yield
+        demo.tags.close()
+
     app = Starlette(
-        # A mounted app's lifespan does not run by itself: hand it ours, so the service
-        # closes its database connections when the demo stops.
-        lifespan=service.router.lifespan_context,
+        lifespan=lifespan,
         routes=[
             Route("/", demo.home),
             Mount(MOUNT, app=service),

@@ -10,24 +10,22 @@ POST /api/share             records a share made with JavaScript, when counting 
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from sharekit.bodies import read_form
 from sharekit.errors import (
     BadRequest,
     Forbidden,
     NotFound,
-    PayloadTooLarge,
-    UnsupportedMediaType,
 )
 from sharekit.headers import content_security_policy
 from sharekit.i18n import N_
-from sharekit.security import client_ip, client_key
-from sharekit.state import base_path, render_page, state_of
+from sharekit.state import base_path, client_key_of, render_page, state_of
 
 from .bar import BarOptions, fediverse_choices, notice_text
 from .fediverse import FEDIVERSE_SOFTWARE, fediverse_share_url
@@ -47,30 +45,7 @@ def _network(request: Request, key: str) -> Network:
 
 
 async def _form(request: Request) -> dict[str, str]:
-    """A small URL-encoded form, read with a hard cap even without ``Content-Length``."""
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type != "application/x-www-form-urlencoded":
-        raise UnsupportedMediaType()
-    length = request.headers.get("content-length")
-    if length is not None and (not length.isdigit() or int(length) > MAX_FORM_BYTES):
-        raise PayloadTooLarge()
-    body = bytearray()
-    async for chunk in request.stream():
-        body.extend(chunk)
-        if len(body) > MAX_FORM_BYTES:
-            raise PayloadTooLarge()
-    try:
-        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, max_num_fields=20)
-    except UnicodeDecodeError as exc:
-        raise BadRequest(N_("The submitted data is not valid UTF-8 text.")) from exc
-    except ValueError as exc:
-        raise BadRequest(N_("The form has too many fields.")) from exc
-    data: dict[str, str] = {}
-    for name, value in pairs:
-        if name in data:
-            raise BadRequest(N_("The field %(name)s was sent twice."), name=name[:40])
-        data[name] = value
-    return data
+    return await read_form(request, MAX_FORM_BYTES)
 
 
 def _consent_csp(request: Request, targets: str) -> str:
@@ -177,16 +152,8 @@ async def confirm(request: Request) -> Response:
     else:
         raise BadRequest(N_("This button works in your browser; there is nothing to send."))
     if network.external:
-        await state.share.record(site.key, share.url, network.key, _client(request))
+        await state.share.record(site.key, share.url, network.key, client_key_of(request))
     return RedirectResponse(location, status_code=303, headers={"cache-control": "no-store"})
-
-
-def _client(request: Request) -> str:
-    settings = state_of(request).settings
-    assert settings.secret_key is not None
-    peer = request.client.host if request.client else None
-    address = client_ip(peer, request.headers.get("x-forwarded-for"), settings.trusted_proxies)
-    return client_key(settings.secret_key.get_secret_value(), address)
 
 
 def _cors_origin(request: Request) -> str | None:
@@ -249,7 +216,7 @@ async def record(request: Request) -> Response:
     share, site = parse_share_request(data, state.settings)
     network = _network(request, data.get("network", ""))
     if network.external:
-        await state.share.record(site.key, share.url, network.key, _client(request))
+        await state.share.record(site.key, share.url, network.key, client_key_of(request))
     headers = {"access-control-allow-origin": origin} if origin else {}
     return Response(status_code=204, headers=headers)
 

@@ -7,9 +7,6 @@ from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import SQLAlchemyError
-
-from sharekit.errors import ServiceUnavailable
 
 from .database import Database
 from .tables import share_events
@@ -29,12 +26,8 @@ class ShareCounts:
         values = {"site": site, "url": url, "network": network, "day": day, "client": daily}
         dialect = postgresql if self.database.dialect == "postgresql" else sqlite
         statement = dialect.insert(share_events).values(values).on_conflict_do_nothing()
-        try:
-            engine = await self.database.ready()
-            async with engine.begin() as connection:
-                result = await connection.execute(statement)
-        except SQLAlchemyError as exc:
-            raise ServiceUnavailable(retry_after=5) from exc
+        async with self.database.writing() as connection:
+            result = await connection.execute(statement)
         return bool(result.rowcount)
 
     async def counts(self, site: str, url: str) -> dict[str, int]:
@@ -44,10 +37,6 @@ class ShareCounts:
             .where(share_events.c.site == site, share_events.c.url == url)
             .group_by(share_events.c.network)
         )
-        try:
-            engine = await self.database.ready()
-            async with engine.connect() as connection:
-                rows = (await connection.execute(query)).all()
-        except SQLAlchemyError as exc:
-            raise ServiceUnavailable(retry_after=5) from exc
+        async with self.database.reading() as connection:
+            rows = (await connection.execute(query)).all()
         return {network: int(count) for network, count in rows}

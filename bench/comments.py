@@ -1,0 +1,259 @@
+"""Comment service throughput, measured with wrk against uvicorn on loopback.
+
+1. Listing a 100-comment thread (JSON and HTML fragment) next to a bare Starlette endpoint
+   that returns the same bytes, in the same run: the ratio is what counts.
+2. Posting JSON comments on SQLite with one worker (rate limits relaxed), then checking
+   that every acknowledged comment is stored exactly once.
+
+    .venv/bin/python bench/comments.py [--seconds 10] [--connections 50]
+
+Needs Debian's ``wrk`` (``apt-get install wrk``). Targets 127.0.0.1 only, bounded in time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+import urllib.request
+from pathlib import Path
+
+ORIGIN = "https://blog.example"
+THREAD = "bench"
+SECRET = "bench-secret-0123456789abcdef0123"
+
+CONFIG = """
+secret_key = "{secret}"
+data_dir = "{data}"
+comments_min_seconds = 0
+comments_rate_per_15s = 100000000
+comments_rate_per_hour = 100000000
+comments_moderation = "off"
+comments_page_size = 100
+[[sites]]
+key = "blog"
+origins = ["{origin}"]
+"""
+
+BARE = """
+import os
+from pathlib import Path
+from starlette.applications import Starlette
+from starlette.responses import Response
+from starlette.routing import Route
+bodies = {name: Path(os.environ["BENCH_DIR"], name).read_bytes() for name in ("json", "html")}
+async def json_(request): return Response(bodies["json"], media_type="application/json")
+async def html_(request): return Response(bodies["html"], media_type="text/html; charset=utf-8")
+app = Starlette(routes=[Route("/json", json_), Route("/html", html_)])
+"""
+
+POST_LUA = Path(__file__).with_name("post_comments.lua")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait(url: str, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=1):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"{url} did not start")
+
+
+def wrk(url: str, seconds: int, connections: int, script: Path | None = None) -> str:
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url]
+    if script is not None:
+        command[1:1] = ["-s", str(script)]
+    result = subprocess.run(
+        command, capture_output=True, text=True, timeout=seconds + 60, check=True
+    )
+    return result.stdout
+
+
+def rps(output: str) -> float:
+    match = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    assert match, output
+    return float(match.group(1))
+
+
+async def seed(database_url: str, count: int) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from sharekit.comments.identicon import avatar_key
+    from sharekit.comments.text import render, text_hash
+    from sharekit.storage import Database
+    from sharekit.storage.comments import CommentStore
+
+    database = Database(database_url)
+    store = CommentStore(database)
+    start = datetime.now(UTC) - timedelta(days=1)
+    parents: list[int] = []
+    for number in range(count):
+        text = f"Kommentar {number}: Schöne Tour, danke für die Kosten in €! https://example.org/{number}"
+        parent = parents[number % len(parents)] if parents and number % 3 == 0 else None
+        stored = await store.add(
+            "blog",
+            THREAD,
+            f"{ORIGIN}/post",
+            "Bench",
+            parent_id=parent,
+            author=f"Leserin {number}",
+            email=f"r{number}@example.org",
+            author_key=avatar_key(SECRET, "blog", f"r{number}@example.org", ""),
+            website=None,
+            text=text,
+            html=render(text),
+            status="approved",
+            client_key="bench",
+            consent_at=None,
+            text_hash=text_hash(text),
+            max_depth=3,
+            now=start + timedelta(seconds=number),
+        )
+        if parent is None:
+            parents.append(stored.id)
+    await database.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=50)
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("bench/comments.py needs wrk: apt-get install wrk")
+
+    work = Path(tempfile.mkdtemp(prefix="sharekit-bench-"))
+    config = work / "sharekit.toml"
+    config.write_text(CONFIG.format(secret=SECRET, data=work, origin=ORIGIN), encoding="utf-8")
+    database_url = f"sqlite+aiosqlite:///{work / 'sharekit.db'}"
+    asyncio.run(seed(database_url, 100))
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SHAREKIT_")}
+    port, bare_port = free_port(), free_port()
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "sharekit.cli",
+            "serve",
+            "--config",
+            str(config),
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait(f"{base}/healthz")
+        listing = f"{base}/threads/{THREAD}/comments?site=blog&url={ORIGIN}/post"
+        with urllib.request.urlopen(f"{listing}&format=json") as response:
+            (work / "json").write_bytes(response.read())
+        with urllib.request.urlopen(f"{listing}&fragment=1") as response:
+            (work / "html").write_bytes(response.read())
+        data = json.loads((work / "json").read_bytes())
+        assert len(data["comments"]) == 100, len(data["comments"])
+        (work / "bare.py").write_text(textwrap.dedent(BARE), encoding="utf-8")
+        bare = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--app-dir",
+                str(work),
+                "bare:app",
+                "--port",
+                str(bare_port),
+                "--log-level",
+                "warning",
+                "--no-access-log",
+            ],
+            env={**env, "PYTHONPATH": str(work), "BENCH_DIR": str(work)},
+            cwd=work,
+        )
+        try:
+            wait(f"http://127.0.0.1:{bare_port}/json")
+            rows = []
+            for kind, url, bare_url in (
+                ("JSON", f"{listing}&format=json", f"http://127.0.0.1:{bare_port}/json"),
+                ("HTML", f"{listing}&fragment=1", f"http://127.0.0.1:{bare_port}/html"),
+            ):
+                ours = rps(wrk(url, args.seconds, args.connections))
+                theirs = rps(wrk(bare_url, args.seconds, args.connections))
+                size = len((work / kind.lower()).read_bytes())
+                rows.append((kind, ours, theirs, size))
+        finally:
+            bare.terminate()
+            bare.wait(timeout=10)
+        for kind, ours, theirs, size in rows:
+            print(
+                f"100-comment thread, {kind} ({size} B): sharekit {ours:,.0f} req/s, "
+                f"bare Starlette same bytes {theirs:,.0f} req/s, ratio {ours / theirs:.2f} "
+                f"(target ≥ 0.50)"
+            )
+
+        from sharekit.comments.guard import Guard
+        from sharekit.security import Tokens
+
+        token = Guard(Tokens(SECRET), 0, 7200, 1, 1).issue("blog", THREAD)
+        script = work / "post.lua"
+        script.write_text(
+            POST_LUA.read_text(encoding="utf-8")
+            .replace("{thread}", THREAD)
+            .replace("{origin}", ORIGIN)
+            .replace("{token}", token),
+            encoding="utf-8",
+        )
+        before = (
+            sqlite3.connect(work / "sharekit.db")
+            .execute("select count(*) from comments")
+            .fetchone()[0]
+        )
+        output = wrk(f"{base}/comments", args.seconds, min(args.connections, 16), script)
+        acknowledged = int(re.search(r"ACK (\d+)", output).group(1))  # type: ignore[union-attr]
+        failed = int(re.search(r"NON2XX (\d+)", output).group(1))  # type: ignore[union-attr]
+        stored = (
+            sqlite3.connect(work / "sharekit.db")
+            .execute("select count(*) from comments")
+            .fetchone()[0]
+            - before
+        )
+        distinct = (
+            sqlite3.connect(work / "sharekit.db")
+            .execute("select count(distinct text) from comments")
+            .fetchone()[0]
+        )
+        intact = stored >= acknowledged and distinct == stored + before
+        print(
+            f"posting on SQLite, one worker: {acknowledged / args.seconds:,.0f} accepted "
+            f"comments/s (target ≥ 1,000), {failed} non-2xx, {acknowledged} acknowledged, "
+            f"{stored} stored: {'every acknowledged comment stored once' if intact else 'LOST'}"
+        )
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

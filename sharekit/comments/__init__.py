@@ -1,0 +1,1 @@
+"""Comments: validation, spam defence, rendering and routes."""

@@ -1,0 +1,234 @@
+"""What a comment is at the boundary: ``CommentIn`` as submitted, ``Comment`` as published.
+
+The public ``Comment`` has no email field at all, so no route can leak an address by
+accident. Limits that the site configures reach the validators through pydantic's
+validation context (``CommentLimits``).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from email_validator import EmailNotValidError, validate_email
+from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
+
+from sharekit.errors import ValidationFailed
+from sharekit.i18n import N_
+from sharekit.origins import origin_of
+
+__all__ = ["Comment", "CommentIn", "CommentLimits", "parse_comment"]
+
+Status = Literal["pending", "approved", "spam", "deleted"]
+
+
+@dataclass(frozen=True)
+class CommentLimits:
+    """The site's rules, handed to the validators."""
+
+    email_required: bool = True
+    text_min: int = 2
+    text_max: int = 10_000
+    consent_required: bool = False
+    check_deliverability: bool = False
+
+
+def _limits(info: ValidationInfo) -> CommentLimits:
+    context = info.context or {}
+    limits = context.get("limits", CommentLimits())
+    assert isinstance(limits, CommentLimits)
+    return limits
+
+
+class FieldProblem(ValueError):
+    """A field's value is not acceptable; ``message`` is a gettext id, ``params`` fill it."""
+
+    def __init__(self, message: str, **params: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.params = params
+
+
+def _normalise(value: str, allow_newlines: bool = False) -> str:
+    value = unicodedata.normalize("NFC", value).strip()
+    allowed = {"\n", "\t"} if allow_newlines else set()
+    value = value.replace("\r\n", "\n").replace("\r", "\n") if allow_newlines else value
+    for char in value:
+        if char in allowed:
+            continue
+        if unicodedata.category(char) in {"Cc", "Cs"} or char in "\u2028\u2029":
+            raise FieldProblem(N_("This field contains characters that are not allowed."))
+    return value
+
+
+class CommentIn(BaseModel):
+    """A comment as a visitor submits it (form or JSON)."""
+
+    # Absent fields must be checked like empty ones (an unticked box is simply not sent).
+    model_config = ConfigDict(extra="ignore", frozen=True, validate_default=True)
+
+    thread: str
+    url: str
+    title: str = ""
+    parent: int | None = None
+    name: str = ""
+    email: str = ""
+    website: str = ""
+    text: str = ""
+    consent: bool = False
+
+    @field_validator("parent", mode="before")
+    @classmethod
+    def _parent(cls, value: Any) -> Any:
+        if value is None or value == "":
+            return None
+        if isinstance(value, str) and re.fullmatch(r"[0-9]{1,18}", value):
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**62:
+            raise FieldProblem(N_("The comment you reply to is not valid."))
+        return value
+
+    @field_validator("thread")
+    @classmethod
+    def _thread(cls, value: str) -> str:
+        value = _normalise(value)
+        if not value or len(value) > 200:
+            raise FieldProblem(N_("The comment thread is missing or its name is too long."))
+        return value
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        value = _normalise(value)
+        if len(value) > 2048 or origin_of(value) is None:
+            raise FieldProblem(N_("The address of the page is missing or not valid."))
+        return value
+
+    @field_validator("title")
+    @classmethod
+    def _title(cls, value: str) -> str:
+        return _normalise(value)[:300]
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        value = " ".join(_normalise(value).split())
+        if not value:
+            raise FieldProblem(N_("Please enter your name."))
+        if len(value) > 100:
+            raise FieldProblem(N_("Your name can have at most %(max)s characters."), max=100)
+        return value
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str, info: ValidationInfo) -> str:
+        value = _normalise(value)
+        limits = _limits(info)
+        if not value:
+            if limits.email_required:
+                raise FieldProblem(N_("Please enter your email address."))
+            return ""
+        if len(value) > 254:
+            raise FieldProblem(
+                N_("The email address can have at most %(max)s characters."), max=254
+            )
+        try:
+            checked = validate_email(
+                value,
+                check_deliverability=limits.check_deliverability,
+                timeout=3,
+            )
+        except EmailNotValidError as exc:
+            if limits.check_deliverability and "DNS" in str(exc) and "timed out" in str(exc):
+                return value  # DNS unreachable: accept rather than lose the comment
+            raise FieldProblem(
+                N_("Please enter a valid email address, like name@example.org.")
+            ) from exc
+        return str(checked.normalized)
+
+    @field_validator("website")
+    @classmethod
+    def _website(cls, value: str) -> str:
+        value = _normalise(value)
+        if not value:
+            return ""
+        if len(value) > 200:
+            raise FieldProblem(N_("The web address can have at most %(max)s characters."), max=200)
+        if origin_of(value) is None:
+            raise FieldProblem(
+                N_("Please enter a web address that starts with https:// or http://.")
+            )
+        return value
+
+    @field_validator("text")
+    @classmethod
+    def _text(cls, value: str, info: ValidationInfo) -> str:
+        value = _normalise(value, allow_newlines=True)
+        limits = _limits(info)
+        if not value:
+            raise FieldProblem(N_("Please write a comment."))
+        if len(value) < limits.text_min:
+            raise FieldProblem(
+                N_("Please write at least %(min)s characters."), min=limits.text_min
+            )
+        if len(value) > limits.text_max:
+            raise FieldProblem(
+                N_("Your comment has %(length)s characters; at most %(max)s are allowed."),
+                length=len(value),
+                max=limits.text_max,
+            )
+        return value
+
+    @field_validator("consent")
+    @classmethod
+    def _consent(cls, value: bool, info: ValidationInfo) -> bool:
+        if _limits(info).consent_required and not value:
+            raise FieldProblem(N_("Please agree to the storage of your data to post a comment."))
+        return value
+
+
+_FALLBACK = {
+    "thread": N_("The comment thread is missing or its name is too long."),
+    "url": N_("The address of the page is missing or not valid."),
+    "parent": N_("The comment you reply to is not valid."),
+    "consent": N_("Please agree to the storage of your data to post a comment."),
+}
+
+
+def parse_comment(data: dict[str, Any], limits: CommentLimits) -> CommentIn:
+    """Validate a submission; raise :class:`ValidationFailed` with one message per field."""
+    try:
+        return CommentIn.model_validate(data, context={"limits": limits})
+    except ValidationError as exc:
+        fields: dict[str, tuple[str, dict[str, Any]]] = {}
+        for error in exc.errors():
+            name = str(error["loc"][0]) if error["loc"] else "form"
+            if name in fields:
+                continue
+            cause = error.get("ctx", {}).get("error")
+            if isinstance(cause, FieldProblem):
+                fields[name] = (cause.message, cause.params)
+            else:
+                fields[name] = (_FALLBACK.get(name, N_("This value is not valid.")), {})
+        raise ValidationFailed(fields) from exc
+
+
+class Comment(BaseModel):
+    """A published comment: what any visitor may see. There is no email field."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    thread: str
+    parent: int | None
+    depth: int
+    author: str
+    website: str | None
+    html: str
+    avatar: str
+    status: Status
+    created: datetime
+    edited: datetime | None

@@ -1,0 +1,240 @@
+"""The comment capability of one app: validate, defend, render once, store, read back."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from markupsafe import Markup
+from starlette.requests import Request
+from starlette.responses import Response
+
+from sharekit.rendering import Renderer
+from sharekit.security import InvalidToken, Tokens
+from sharekit.settings import Settings, Site
+from sharekit.storage.comments import CommentStore
+from sharekit.storage.database import Database
+from sharekit.storage.records import StoredComment
+
+from .guard import HONEYPOT, Guard, moderation_status
+from .identicon import avatar_key, identicon
+from .models import Comment, CommentIn, CommentLimits, parse_comment
+from .text import render, text_hash
+
+__all__ = ["OWN_COOKIE", "CommentService", "FormState", "ThreadView"]
+
+EDIT = "comment-edit"
+OWN = "comment-own"
+OWN_COOKIE = "sharekit_own"
+OWN_MAX_AGE = 24 * 3600  # a held comment stays visible to its author for a day
+
+
+@dataclass(frozen=True)
+class FormState:
+    """What the form shows: the visitor's values and, after a failed post, the errors."""
+
+    values: Mapping[str, Any] = field(default_factory=dict)
+    errors: Mapping[str, str] = field(default_factory=dict)
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class ThreadView:
+    """One page of a thread, as public comments nested by reply."""
+
+    comments: list[Comment]
+    children: dict[int | None, list[Comment]]
+    cursor: str | None
+    total: int
+
+
+class CommentService:
+    """Everything the comment routes and the template tag need, built once per app."""
+
+    def __init__(self, settings: Settings, renderer: Renderer, database: Database) -> None:
+        assert settings.secret_key is not None
+        self.settings = settings
+        self.renderer = renderer
+        self.secret = settings.secret_key.get_secret_value()
+        self.store = CommentStore(database)
+        self.guard = Guard(
+            tokens=Tokens(self.secret),
+            min_seconds=settings.comments_min_seconds,
+            max_age=settings.comments_token_max_age,
+            per_15s=settings.comments_rate_per_15s,
+            per_hour=settings.comments_rate_per_hour,
+        )
+
+    def limits(self, site: Site) -> CommentLimits:
+        return CommentLimits(
+            email_required=self.settings.comments_email_required,
+            text_min=self.settings.comments_text_min,
+            text_max=self.settings.comments_text_max,
+            consent_required=site.privacy_policy_url is not None,
+            check_deliverability=self.settings.comments_check_deliverability,
+        )
+
+    def validate(self, data: Mapping[str, Any], site: Site) -> CommentIn:
+        """Validate a submission (raises ``ValidationFailed``) after the honeypot."""
+        self.guard.check_honeypot(str(data.get(HONEYPOT, "")))
+        return parse_comment(dict(data), self.limits(site))
+
+    async def submit(
+        self, comment: CommentIn, site: Site, client: str, now: datetime | None = None
+    ) -> StoredComment:
+        """Store a validated comment after flood control; rendered once, here."""
+        now = now or datetime.now(UTC)
+        await self.guard.check_flood(self.store, client, now)
+        status = moderation_status(
+            comment.text,
+            self.settings.comments_moderation,
+            self.settings.comments_max_links,
+            self.settings.comments_blocklist,
+        )
+        stored = await self.store.add(
+            site.key,
+            comment.thread,
+            comment.url,
+            comment.title,
+            parent_id=comment.parent,
+            author=comment.name,
+            email=comment.email or None,
+            author_key=avatar_key(self.secret, site.key, comment.email or None, comment.name),
+            website=comment.website or None,
+            text=comment.text,
+            html=render(comment.text, markdown=self.settings.comments_markdown),
+            status=status,
+            client_key=client,
+            consent_at=now if comment.consent else None,
+            text_hash=text_hash(comment.text),
+            max_depth=self.settings.comments_max_depth,
+            now=now,
+        )
+        await self.store.hit("comment", client, now)
+        return stored
+
+    def public(self, stored: StoredComment) -> Comment:
+        """The published view of a stored comment: no email, no client key."""
+        return Comment(
+            id=stored.id,
+            thread=stored.thread_key,
+            parent=stored.parent_id,
+            depth=stored.depth,
+            author=stored.author,
+            website=stored.website,
+            html=stored.html,
+            avatar=str(identicon(stored.author_key, label=stored.author)),
+            status=stored.status,
+            created=stored.created_at,
+            edited=stored.edited_at,
+        )
+
+    async def thread(
+        self,
+        site: Site,
+        thread: str,
+        include_ids: frozenset[int] = frozenset(),
+        newest_first: bool = False,
+        after: str | None = None,
+    ) -> ThreadView:
+        """One page of a thread: approved comments plus the visitor's own held ones."""
+        rows, cursor = await self.store.list_thread(
+            site.key,
+            thread,
+            include_ids=include_ids,
+            newest_first=newest_first,
+            limit=self.settings.comments_page_size,
+            after=after,
+        )
+        comments = [self.public(row) for row in rows]
+        children: dict[int | None, list[Comment]] = {}
+        known = {comment.id for comment in comments}
+        for comment in comments:
+            parent = comment.parent if comment.parent in known else None
+            children.setdefault(parent, []).append(comment)
+        total = (await self.store.counts(site.key, [thread])).get(thread, 0)
+        return ThreadView(comments, children, cursor, total)
+
+    def render_section(
+        self,
+        view: ThreadView,
+        site: Site,
+        thread: str,
+        url: str,
+        title: str,
+        lang: str,
+        base: str,
+        form: FormState | None = None,
+        parent: int | None = None,
+    ) -> Markup:
+        """The thread and its form, as one server-rendered fragment."""
+        return self.renderer.render(
+            "comments/section.html",
+            lang,
+            view=view,
+            site=site,
+            thread=thread,
+            url=url,
+            title=title,
+            base=base,
+            form=form or FormState(),
+            parent=parent,
+            token=self.guard.issue(site.key, thread),
+            settings=self.settings,
+        )
+
+    def render_item(
+        self, comment: Comment, site: Site, url: str, title: str, lang: str, base: str
+    ) -> Markup:
+        """One comment as a list item, for the script to insert after posting."""
+        return self.renderer.render(
+            "comments/item.html",
+            lang,
+            c=comment,
+            site=site,
+            thread=comment.thread,
+            url=url,
+            title=title,
+            base=base,
+        )
+
+    async def counts(self, site: Site, threads: Sequence[str]) -> dict[str, int]:
+        return await self.store.counts(site.key, list(threads))
+
+    def edit_token(self, stored: StoredComment) -> str:
+        """Lets the author edit or delete this comment (within the edit window)."""
+        return self.guard.tokens.dumps(EDIT, {"id": stored.id, "h": stored.text_hash})
+
+    def remember_author(self, response: Response, request: Request, stored: StoredComment) -> None:
+        """Keep the author's comment ids in an HttpOnly cookie, so the no-JavaScript path
+        can show them their held comment and, within the window, let them edit it."""
+        owned = self.own_ids(request) | {stored.id}
+        value = self.guard.tokens.dumps(OWN, sorted(owned)[-20:])
+        response.set_cookie(
+            OWN_COOKIE,
+            value,
+            max_age=OWN_MAX_AGE,
+            path="/",
+            httponly=True,
+            samesite="lax",
+            secure=request.url.scheme == "https",
+        )
+
+    def own_ids(self, request: Request) -> frozenset[int]:
+        """The comment ids this browser posted recently (from the signed cookie)."""
+        return self.own_ids_from(request.cookies)
+
+    def own_ids_from(self, cookies: Mapping[str, str]) -> frozenset[int]:
+        """The same, from any mapping of cookies (e.g. a Flask or Starlette request's)."""
+        raw = cookies.get(OWN_COOKIE)
+        if not raw:
+            return frozenset()
+        try:
+            ids = self.guard.tokens.loads(OWN, raw, max_age=OWN_MAX_AGE)
+        except InvalidToken:
+            return frozenset()
+        if not isinstance(ids, list):
+            return frozenset()
+        return frozenset(i for i in ids if isinstance(i, int))
