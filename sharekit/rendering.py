@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import gettext
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from babel.core import UnknownLocaleError
+from babel.core import Locale, UnknownLocaleError
 from babel.dates import format_datetime
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
@@ -47,14 +48,20 @@ def build_assets(registry: Registry) -> Assets:
     return Assets(extra={"sharekit.css": (base + registry.colours_css()).encode("utf-8")})
 
 
+@lru_cache(maxsize=64)
+def _locale(lang: str) -> Locale:
+    """Babel's locale for a language tag (parsing is slow; one page formats many dates)."""
+    try:
+        return Locale.parse(lang.replace("-", "_"))
+    except (UnknownLocaleError, ValueError):
+        return Locale.parse("en")
+
+
 @pass_context
 def _localdate(context: Context, value: datetime, format: str = "medium") -> str:
     """A date and time in the context's language (Babel), in UTC."""
-    locale = str(context.get("lang", "en")).replace("-", "_")
-    try:
-        return format_datetime(value, format=format, locale=locale, tzinfo=UTC)
-    except (UnknownLocaleError, ValueError):
-        return format_datetime(value, format=format, locale="en", tzinfo=UTC)
+    locale = _locale(str(context.get("lang", "en")))
+    return format_datetime(value, format=format, locale=locale, tzinfo=UTC)
 
 
 class Renderer:

@@ -33,6 +33,7 @@ from sharekit.security import InvalidToken, TokenExpired
 from sharekit.settings import Site
 from sharekit.state import AppState, base_path, client_key_of, render_page, state_of
 
+from .listings import Listing
 from .service import FormState
 from .text import render as render_text
 
@@ -246,8 +247,6 @@ async def thread(request: Request) -> Response:
     url = params.get("url", "")
     if url and not site.allows(url):
         raise BadRequest(N_("This address is not a page of a site that uses this service."))
-    newest = params.get("order") == "newest"
-    after = params.get("after") or None
     own = state.comments.own_ids(request)
     version = await state.comments.store.thread_version(site.key, key)
     wants_json = "application/json" in request.headers.get("accept", "") or (
@@ -261,7 +260,27 @@ async def thread(request: Request) -> Response:
     headers = {"etag": etag, "cache-control": "no-cache", **_cors(request, site)}
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers=headers)
-    view = await state.comments.thread(site, key, own, newest, after)
+    cache_key = f"{tag}|{_links_base(request)}|{params.get('fragment')}"
+    cached = state.comments.listings.get(cache_key)
+    if cached is None:
+        response = await _render_thread(request, state, site, key, own, lang, wants_json)
+        cached = Listing(bytes(response.body), response.media_type or "text/html")
+        state.comments.listings.put(cache_key, cached)
+    return Response(cached.body, media_type=cached.media_type, headers=headers)
+
+
+async def _render_thread(
+    request: Request,
+    state: AppState,
+    site: Site,
+    key: str,
+    own: frozenset[int],
+    lang: str,
+    wants_json: bool,
+) -> Response:
+    params = request.query_params
+    newest = params.get("order") == "newest"
+    view = await state.comments.thread(site, key, own, newest, params.get("after") or None)
     if wants_json:
         body = {
             "thread": key,
@@ -269,23 +288,16 @@ async def thread(request: Request) -> Response:
             "comments": [comment.model_dump(mode="json") for comment in view.comments],
             "next": view.cursor,
         }
-        return JSONResponse(body, headers=headers)
+        return JSONResponse(body)
+    url, title = params.get("url", ""), params.get("title", "")[:300]
     section = state.comments.render_section(
-        view, site, key, url, params.get("title", "")[:300], lang, _links_base(request)
+        view, site, key, url, title, lang, _links_base(request)
     )
-    if params.get("fragment") == "1" or origin:
-        return HTMLResponse(section, headers=headers)
-    page = render_page(
-        request,
-        "comments/thread_page.html",
-        200,
-        lang,
-        section=section,
-        url=url,
-        title=params.get("title", "")[:300],
+    if params.get("fragment") == "1" or request.headers.get("origin"):
+        return HTMLResponse(section)
+    return render_page(
+        request, "comments/thread_page.html", 200, lang, section=section, url=url, title=title
     )
-    page.headers.update(headers)
-    return page
 
 
 async def counts(request: Request) -> Response:

@@ -20,6 +20,7 @@ from sharekit.storage.records import StoredComment
 
 from .guard import HONEYPOT, Guard, moderation_status
 from .identicon import avatar_key, identicon
+from .listings import ListingCache
 from .models import Comment, CommentIn, CommentLimits, parse_comment
 from .text import render, text_hash
 
@@ -59,6 +60,7 @@ class CommentService:
         self.renderer = renderer
         self.secret = settings.secret_key.get_secret_value()
         self.store = CommentStore(database)
+        self.listings = ListingCache()
         self.guard = Guard(
             tokens=Tokens(self.secret),
             min_seconds=settings.comments_min_seconds,

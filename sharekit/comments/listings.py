@@ -1,0 +1,49 @@
+"""A small cache of rendered thread pages, keyed by the thread's version.
+
+A thread's version changes in the same transaction as every write to it, in every worker,
+so a cached page is never served after its thread changed: reading one costs one cheap
+version query instead of loading and rendering the whole thread. Entries also expire after
+a minute, so the form tokens inside them stay fresh.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+
+__all__ = ["Listing", "ListingCache"]
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A rendered response body and its media type."""
+
+    body: bytes
+    media_type: str
+
+
+class ListingCache:
+    """At most ``size`` listings, each for at most ``ttl`` seconds."""
+
+    def __init__(self, size: int = 256, ttl: float = 60.0) -> None:
+        self.size = size
+        self.ttl = ttl
+        self._entries: OrderedDict[str, tuple[float, Listing]] = OrderedDict()
+
+    def get(self, key: str) -> Listing | None:
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        expires, listing = entry
+        if expires < time.monotonic():
+            del self._entries[key]
+            return None
+        self._entries.move_to_end(key)
+        return listing
+
+    def put(self, key: str, listing: Listing) -> None:
+        self._entries[key] = (time.monotonic() + self.ttl, listing)
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.size:
+            self._entries.popitem(last=False)
