@@ -13,6 +13,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from . import __version__
+from .comments import authors as comment_authors
+from .comments import feeds as comment_feeds
 from .comments import routes as comment_routes
 from .comments.service import CommentService
 from .errors import exception_handlers
@@ -45,6 +47,8 @@ def _routes(state: AppState) -> list[BaseRoute]:
             "/static/{name:path}", state.assets.endpoint, name="static", methods=["GET", "HEAD"]
         ),
         *share_routes.routes(),
+        *comment_authors.routes(),
+        *comment_feeds.routes(),
         *comment_routes.routes(),
     ]
 

@@ -42,6 +42,10 @@ class ListingCache:
         self._entries.move_to_end(key)
         return listing
 
+    def clear(self) -> None:
+        """Forget everything (after a change the version would not show, like a delete)."""
+        self._entries.clear()
+
     def put(self, key: str, listing: Listing) -> None:
         self._entries[key] = (time.monotonic() + self.ttl, listing)
         self._entries.move_to_end(key)

@@ -20,7 +20,7 @@ from sharekit.errors import ValidationFailed
 from sharekit.i18n import N_
 from sharekit.origins import origin_of
 
-__all__ = ["Comment", "CommentIn", "CommentLimits", "parse_comment"]
+__all__ = ["Comment", "CommentIn", "CommentLimits", "check_text", "parse_comment", "parse_text"]
 
 Status = Literal["pending", "approved", "spam", "deleted"]
 
@@ -62,6 +62,31 @@ def _normalise(value: str, allow_newlines: bool = False) -> str:
         if unicodedata.category(char) in {"Cc", "Cs"} or char in "\u2028\u2029":
             raise FieldProblem(N_("This field contains characters that are not allowed."))
     return value
+
+
+def check_text(value: str, limits: CommentLimits) -> str:
+    """A comment's text, normalised, or :class:`FieldProblem` saying what is wrong."""
+    value = _normalise(value, allow_newlines=True)
+    if not value:
+        raise FieldProblem(N_("Please write a comment."))
+    if len(value) < limits.text_min:
+        message = N_("Please write at least %(min)s characters.")
+        raise FieldProblem(message, min=limits.text_min)
+    if len(value) > limits.text_max:
+        raise FieldProblem(
+            N_("Your comment has %(length)s characters; at most %(max)s are allowed."),
+            length=len(value),
+            max=limits.text_max,
+        )
+    return value
+
+
+def parse_text(value: object, limits: CommentLimits) -> str:
+    """Validate an edited text alone; raise :class:`ValidationFailed` for the ``text`` field."""
+    try:
+        return check_text(value if isinstance(value, str) else "", limits)
+    except FieldProblem as problem:
+        raise ValidationFailed({"text": (problem.message, problem.params)}) from problem
 
 
 class CommentIn(BaseModel):
@@ -166,21 +191,7 @@ class CommentIn(BaseModel):
     @field_validator("text")
     @classmethod
     def _text(cls, value: str, info: ValidationInfo) -> str:
-        value = _normalise(value, allow_newlines=True)
-        limits = _limits(info)
-        if not value:
-            raise FieldProblem(N_("Please write a comment."))
-        if len(value) < limits.text_min:
-            raise FieldProblem(
-                N_("Please write at least %(min)s characters."), min=limits.text_min
-            )
-        if len(value) > limits.text_max:
-            raise FieldProblem(
-                N_("Your comment has %(length)s characters; at most %(max)s are allowed."),
-                length=len(value),
-                max=limits.text_max,
-            )
-        return value
+        return check_text(value, _limits(info))
 
     @field_validator("consent")
     @classmethod

@@ -178,11 +178,11 @@ async def _submit_json(request: Request, state: AppState) -> Response:
         "edit": state.comments.edit_token(stored),
     }
     translate = state.catalogs.translations(lang).gettext
-    if stored.status == "pending":
-        body["message"] = translate(HELD)
-        return JSONResponse(body, status_code=202, headers=_cors(request, site))
-    body["message"] = translate(PUBLISHED)
-    return JSONResponse(body, status_code=201, headers=_cors(request, site))
+    held = stored.status == "pending"
+    body["message"] = translate(HELD if held else PUBLISHED)
+    response = JSONResponse(body, status_code=202 if held else 201, headers=_cors(request, site))
+    state.comments.remember_author(response, request, stored)
+    return response
 
 
 def _links_base(request: Request) -> str:

@@ -11,6 +11,8 @@ from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import Response
 
+from sharekit.errors import Forbidden
+from sharekit.i18n import N_
 from sharekit.rendering import Renderer
 from sharekit.security import InvalidToken, Tokens
 from sharekit.settings import Settings, Site
@@ -49,6 +51,7 @@ class ThreadView:
     children: dict[int | None, list[Comment]]
     cursor: str | None
     total: int
+    editable: frozenset[int] = frozenset()
 
 
 class CommentService:
@@ -157,7 +160,11 @@ class CommentService:
             parent = comment.parent if comment.parent in known else None
             children.setdefault(parent, []).append(comment)
         total = (await self.store.counts(site.key, [thread])).get(thread, 0)
-        return ThreadView(comments, children, cursor, total)
+        now = datetime.now(UTC)
+        editable = frozenset(
+            row.id for row in rows if row.id in include_ids and self.editable(row, now)
+        )
+        return ThreadView(comments, children, cursor, total, editable)
 
     def render_section(
         self,
@@ -195,6 +202,7 @@ class CommentService:
             "comments/item.html",
             lang,
             c=comment,
+            editable=frozenset({comment.id}),
             site=site,
             thread=comment.thread,
             url=url,
@@ -209,11 +217,22 @@ class CommentService:
         """Lets the author edit or delete this comment (within the edit window)."""
         return self.guard.tokens.dumps(EDIT, {"id": stored.id, "h": stored.text_hash})
 
-    def remember_author(self, response: Response, request: Request, stored: StoredComment) -> None:
-        """Keep the author's comment ids in an HttpOnly cookie, so the no-JavaScript path
-        can show them their held comment and, within the window, let them edit it."""
-        owned = self.own_ids(request) | {stored.id}
-        value = self.guard.tokens.dumps(OWN, sorted(owned)[-20:])
+    def remember_author(
+        self,
+        response: Response,
+        request: Request,
+        stored: StoredComment,
+        forget: bool = False,
+    ) -> None:
+        """Keep the author's comments (id and text hash) in an HttpOnly cookie, so the
+        no-JavaScript path can show them their held comment and, within the edit window,
+        let them change or delete it. ``forget`` drops this comment instead."""
+        owned = dict(self.owned_from(request.cookies))
+        owned.pop(stored.id, None)
+        if not forget:
+            owned[stored.id] = stored.text_hash
+        recent = dict(sorted(owned.items())[-20:])
+        value = self.guard.tokens.dumps(OWN, {str(k): v for k, v in recent.items()})
         response.set_cookie(
             OWN_COOKIE,
             value,
@@ -230,13 +249,55 @@ class CommentService:
 
     def own_ids_from(self, cookies: Mapping[str, str]) -> frozenset[int]:
         """The same, from any mapping of cookies (e.g. a Flask or Starlette request's)."""
+        return frozenset(self.owned_from(cookies))
+
+    def owned_from(self, cookies: Mapping[str, str]) -> dict[int, str]:
+        """Comment id → text hash of the comments this browser posted recently."""
         raw = cookies.get(OWN_COOKIE)
         if not raw:
-            return frozenset()
+            return {}
         try:
-            ids = self.guard.tokens.loads(OWN, raw, max_age=OWN_MAX_AGE)
+            owned = self.guard.tokens.loads(OWN, raw, max_age=OWN_MAX_AGE)
         except InvalidToken:
-            return frozenset()
-        if not isinstance(ids, list):
-            return frozenset()
-        return frozenset(i for i in ids if isinstance(i, int))
+            return {}
+        if not isinstance(owned, dict):
+            return {}
+        return {
+            int(key): value
+            for key, value in owned.items()
+            if isinstance(key, str) and key.isdecimal() and isinstance(value, str)
+        }
+
+    def editable(self, stored: StoredComment, now: datetime | None = None) -> bool:
+        """Whether the edit window of this comment is still open."""
+        now = now or datetime.now(UTC)
+        window = self.settings.comments_edit_window
+        return stored.status in ("approved", "pending") and (
+            (now - stored.created_at).total_seconds() < window
+        )
+
+    def authorise(
+        self, stored: StoredComment, cookies: Mapping[str, str], token: str | None
+    ) -> None:
+        """Allow an author's change: a valid edit token (JavaScript path) or the cookie
+        (no-JavaScript path), bound to this comment's current text, inside the window."""
+        allowed = False
+        if token:
+            try:
+                payload = self.guard.tokens.loads(
+                    EDIT, token, max_age=max(self.settings.comments_edit_window, 1)
+                )
+            except InvalidToken:
+                payload = None
+            allowed = isinstance(payload, dict) and payload == {
+                "id": stored.id,
+                "h": stored.text_hash,
+            }
+        elif self.owned_from(cookies).get(stored.id) == stored.text_hash:
+            allowed = True
+        if not allowed or not self.editable(stored):
+            minutes = max(1, self.settings.comments_edit_window // 60)
+            raise Forbidden(
+                N_("You can change or delete only your own comment, within %(minutes)s minutes."),
+                minutes=minutes,
+            )

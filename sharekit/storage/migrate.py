@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from pathlib import Path
 
@@ -90,7 +91,22 @@ def _upgrade(connection: Connection) -> None:
 
 
 async def upgrade(database: Database) -> None:
-    """Bring the schema to :func:`head`; safe to run from several processes at once."""
+    """Bring the schema to :func:`head`; safe to run from several processes at once.
+
+    Workers starting together on a new SQLite file can find it locked for a moment (the
+    first one switches it to WAL): such an attempt is retried a few times before it fails.
+    """
+    for attempt in range(5):
+        try:
+            await _upgrade_once(database)
+            return
+        except ServiceUnavailable:
+            if attempt == 4 or database.dialect != "sqlite":
+                raise
+            await asyncio.sleep(0.05 * 2**attempt)
+
+
+async def _upgrade_once(database: Database) -> None:
     async with database.unmigrated_writing() as connection:
         # Whoever gets the lock migrates; the others read the version after it is
         # released, so they find nothing left to do. The lock ends with the transaction,
