@@ -1,19 +1,26 @@
 -- wrk script for bench/comments.py: posts JSON comments, each with a unique text.
 -- The placeholders in braces are filled in by the Python script.
+local made = 0
+function setup(thread)
+  made = made + 1
+  thread:set("tid", made)  -- each wrk thread has its own Lua state: number them apart
+end
+
 counter = 0
 request = function()
   counter = counter + 1
   local body = string.format(
     '{"site":"blog","thread":"{thread}","url":"{origin}/post","token":"{token}",'
-    .. '"name":"Bench","email":"bench%d@example.org",'
-    .. '"text":"Comment %d of connection %d, with a few words."}',
-    counter, counter, math.random(1, 1000000000))
+    .. '"name":"Bench","email":"bench%d-%d@example.org",'
+    .. '"text":"Comment %d of wrk thread %d, with a few words."}',
+    tid, counter, counter, tid)
   local headers = {}
   headers["Content-Type"] = "application/json"
   headers["Origin"] = "{origin}"
   headers["Accept"] = "application/json"
   return wrk.format("POST", "/comments", headers, body)
 end
+
 done = function(summary, latency, requests)
   local e = summary.errors
   io.write(string.format("ACK %d\n",

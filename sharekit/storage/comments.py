@@ -337,6 +337,15 @@ class CommentStore:
     async def thread_version(self, site: str, thread_key: str) -> str:
         """A value that changes with every write to the thread's comments (for ETags and
         caches in any process); ``"0"`` for a thread that does not exist yet."""
+        if self.database.dialect == "sqlite" and self.database.url.database not in (
+            None,
+            "",
+            ":memory:",
+        ):
+            rows = await self.database.read_now(
+                "SELECT id, version FROM threads WHERE site = ? AND key = ?", (site, thread_key)
+            )
+            return f"{rows[0][0]}.{rows[0][1]}" if rows else "0"
         query = select(threads.c.id, threads.c.version).where(
             threads.c.site == site, threads.c.key == thread_key
         )

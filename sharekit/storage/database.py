@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
@@ -84,6 +86,7 @@ class Database:
         self._writer = self.engine.execution_options(**{_WRITE: True})
         self._ready = False
         self._lock = asyncio.Lock()
+        self._quick: sqlite3.Connection | None = None
 
     async def ready(self) -> AsyncEngine:
         """The engine, after making sure the schema is at the revision this code needs.
@@ -131,6 +134,27 @@ class Database:
         except UNAVAILABLE as exc:
             raise ServiceUnavailable(retry_after=5) from exc
 
+    async def read_now(self, sql: str, parameters: tuple[object, ...]) -> list[tuple[Any, ...]]:
+        """SQLite only: a tiny read on a stdlib connection in the calling thread.
+
+        aiosqlite runs every statement on a thread of its own; the hand-over costs far more
+        than a one-row index look-up. Hot paths (a thread's version, asked on every listing)
+        read here instead, in microseconds, from a read-only connection.
+        """
+        await self.ready()
+        if self._quick is None:
+            path = self.url.database or ""
+            self._quick = sqlite3.connect(
+                f"file:{path}?mode=ro", uri=True, check_same_thread=False, timeout=5
+            )
+        try:
+            return self._quick.execute(sql, parameters).fetchall()
+        except sqlite3.Error as exc:
+            raise ServiceUnavailable(retry_after=5) from exc
+
     async def close(self) -> None:
         """Close every pooled connection."""
+        if self._quick is not None:
+            self._quick.close()
+            self._quick = None
         await self.engine.dispose()
