@@ -188,29 +188,34 @@ async def bar_fragment(request: Request) -> Response:
     html = state.share.bar.render(
         share.page(), options, lang, base, site.key, str(site.share_info_url or "") or None
     )
-    headers = {"vary": "Origin", "cache-control": "public, max-age=300"}
+    return HTMLResponse(html, headers=_public_headers(origin, max_age=300))
+
+
+def _public_headers(origin: str | None, max_age: int) -> dict[str, str]:
+    """Cacheable, varying by Origin, and readable by a configured site's script."""
+    headers = {"vary": "Origin", "cache-control": f"public, max-age={max_age}"}
     if origin:
         headers["access-control-allow-origin"] = origin
-    return HTMLResponse(html, headers=headers)
+    return headers
+
+
+def _counting_enabled(request: Request) -> None:
+    if not state_of(request).settings.share_counts:
+        raise NotFound(N_("Share counts are not enabled on this service."))
 
 
 async def counts(request: Request) -> Response:
     state = state_of(request)
-    if not state.settings.share_counts:
-        raise NotFound(N_("Share counts are not enabled on this service."))
+    _counting_enabled(request)
     origin = _cors_origin(request)
     share, site = parse_share_request({"url": request.query_params.get("url", "")}, state.settings)
     numbers = await state.share.counts(site.key, share.url)
-    headers = {"vary": "Origin", "cache-control": "public, max-age=60"}
-    if origin:
-        headers["access-control-allow-origin"] = origin
-    return JSONResponse(numbers, headers=headers)
+    return JSONResponse(numbers, headers=_public_headers(origin, max_age=60))
 
 
 async def record(request: Request) -> Response:
     state = state_of(request)
-    if not state.settings.share_counts:
-        raise NotFound(N_("Share counts are not enabled on this service."))
+    _counting_enabled(request)
     origin = _cors_origin(request)
     data = await _form(request)
     share, site = parse_share_request(data, state.settings)
