@@ -13,24 +13,9 @@ import gzip
 
 import rcssmin
 import rjsmin
-from jinja2 import Environment
-
-import sharekit
-from sharekit import Settings, Site
+from _tags import TEN, installed
 
 BUDGET = 3 * 1024
-TEN = [
-    "mastodon",
-    "bluesky",
-    "threads",
-    "linkedin",
-    "xing",
-    "whatsapp",
-    "telegram",
-    "email",
-    "copy",
-    "print",
-]
 
 
 def gz(data: bytes) -> int:
@@ -38,13 +23,12 @@ def gz(data: bytes) -> int:
 
 
 def main() -> None:
-    settings = Settings(secret_key="x" * 32, sites=[Site(key="b", origins=["https://b.example"])])
-    env = Environment(autoescape=True)
-    tags = sharekit.install(env, settings)
+    env, tags = installed()
     assets = tags.renderer.assets
     js = assets.get("sharekit.js").body
     css = assets.get("sharekit.css").body
     js_min = rjsmin.jsmin(js.decode()).encode()
+    comments_js = assets.get("comments.js").body
     css_min = rcssmin.cssmin(css.decode()).encode()
     fonts = [
         path.name
@@ -58,6 +42,11 @@ def main() -> None:
         ("sharekit.js raw", len(js), None),
         ("sharekit.js gzipped (as served)", gz(js), None),
         ("sharekit.js minified+gzipped", gz(js_min), BUDGET),
+        (
+            "comments.js minified+gzipped (comment pages only)",
+            gz(rjsmin.jsmin(comments_js.decode()).encode()),
+            None,
+        ),
         ("sharekit.css raw (all themes, all network colours)", len(css), None),
         ("sharekit.css gzipped (as served)", gz(css), BUDGET),
         ("sharekit.css minified+gzipped", gz(css_min), None),

@@ -11,23 +11,9 @@ import itertools
 import statistics
 import timeit
 
+from _tags import TEN, installed
 from jinja2 import Environment
 
-import sharekit
-from sharekit import Settings, Site
-
-TEN = [
-    "mastodon",
-    "bluesky",
-    "threads",
-    "linkedin",
-    "xing",
-    "whatsapp",
-    "telegram",
-    "email",
-    "copy",
-    "print",
-]
 PLAIN = """<div class="bar">{% for item in items %}<a href="{{ item.href }}" data-x="{{ item.a }}"
  title="{{ item.t }}">{{ item.b }}</a>{% endfor %}</div>"""
 
@@ -38,9 +24,7 @@ def main() -> None:
     parser.add_argument("--number", type=int, default=2000)
     args = parser.parse_args()
 
-    settings = Settings(secret_key="x" * 32, sites=[Site(key="b", origins=["https://b.example"])])
-    env = Environment(autoescape=True)
-    tags = sharekit.install(env, settings)
+    env, tags = installed()
     template = env.from_string(
         "{{ share_buttons(url='https://b.example/2026/über-uns', title=title, networks=n,"
         " lang='de') }}"

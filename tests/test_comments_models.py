@@ -12,7 +12,6 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -28,13 +27,20 @@ from starlette.testclient import TestClient
 from sharekit import Settings, Site, create_app
 from sharekit.comments.models import Comment, CommentIn, CommentLimits, parse_comment
 from sharekit.errors import ValidationFailed
+from tests import comments_support as support
+from tests.comments_support import (
+    BLOG,
+    EN,
+    JSON_EN,
+    URL,
+    parse,
+    post_form,
+    post_json,
+    stored,
+    token,
+)
 
-SECRET = "test-secret-key-0123456789abcdef"
-BLOG = "https://blog.example"
-URL = "https://blog.example/post"
 LEGAL = "https://legal.example"
-EN = {"accept-language": "en"}
-JSON_EN = {"origin": BLOG, "accept-language": "en"}
 
 NAME_MISSING = "Please enter your name."
 NAME_LONG = "Your name can have at most 100 characters."
@@ -68,20 +74,9 @@ VALID = {
 
 
 def make_settings(data_dir: Path, **overrides: Any) -> Settings:
-    values: dict[str, Any] = {
-        "secret_key": SECRET,
-        "data_dir": data_dir,
-        "comments_min_seconds": 0,
-        "comments_rate_per_15s": 100_000,
-        "comments_rate_per_hour": 100_000,
-        "sites": [
-            Site(key="blog", origins=[BLOG], language="de", name="Blog"),
-            Site(key="other", origins=["http://other.example:8080"]),
-            Site(key="legal", origins=[LEGAL], privacy_policy_url=f"{LEGAL}/privacy"),
-        ],
-    }
-    values.update(overrides)
-    return Settings(**values)
+    """With a third site that has a privacy policy (so consent is required there)."""
+    legal = Site(key="legal", origins=[LEGAL], privacy_policy_url=f"{LEGAL}/privacy")
+    return support.make_settings(data_dir, **{"sites": [*support.SITES, legal], **overrides})
 
 
 @pytest.fixture
@@ -93,18 +88,6 @@ def settings(tmp_path: Path) -> Settings:
 def client(app: Starlette) -> Iterator[TestClient]:
     with TestClient(app, raise_server_exceptions=False, follow_redirects=False) as test_client:
         yield test_client
-
-
-def stored(settings: Settings) -> int:
-    """Comments in the database, whatever their status."""
-    path = settings.data_dir / "sharekit.db"
-    if not path.exists():
-        return 0
-    with closing(sqlite3.connect(path)) as db:
-        try:
-            return int(db.execute("SELECT count(*) FROM comments").fetchone()[0])
-        except sqlite3.OperationalError:  # not migrated yet
-            return 0
 
 
 def stored_value(settings: Settings, column: str) -> Any:
@@ -121,10 +104,6 @@ def listed_total(client: TestClient, thread: str = "t1", site: str = "blog") -> 
     return int(response.json()["total"])
 
 
-def token(app: Starlette, site: str = "blog", thread: str = "t1") -> str:
-    return str(app.state.sharekit.comments.guard.issue(site, thread))
-
-
 def submission(app: Starlette, site: str = "blog", **fields: Any) -> dict[str, Any]:
     base = {**VALID, "site": site, "token": token(app, site, "t1")}
     if site == "legal":
@@ -132,62 +111,11 @@ def submission(app: Starlette, site: str = "blog", **fields: Any) -> dict[str, A
     return {**base, **fields}
 
 
-def post_form(client: TestClient, data: dict[str, Any], **headers: str) -> httpx.Response:
-    return client.post("/comments", data=data, headers={**EN, **headers})
-
-
-def post_json(
-    client: TestClient, data: dict[str, Any], origin: str = BLOG, **headers: str
-) -> httpx.Response:
-    return client.post("/comments", json=data, headers={**JSON_EN, "origin": origin, **headers})
-
-
 def post(
     client: TestClient, kind: str, data: dict[str, Any], origin: str = BLOG
 ) -> httpx.Response:
     """POST /comments as a form or as JSON (then from ``origin``)."""
     return post_form(client, data) if kind == "form" else post_json(client, data, origin)
-
-
-class _Form(HTMLParser):
-    """The fields of a rendered form (values unescaped) and the text of elements by id."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.fields: dict[str, dict[str, str | None]] = {}
-        self.texts: dict[str, str] = {}
-        self._open: list[tuple[str, str]] = []  # (tag, key) of elements being collected
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = dict(attrs)
-        name = values.get("name")
-        if tag in {"input", "textarea"} and name:
-            self.fields[name] = values
-        if tag == "textarea" and name:
-            values["value"] = ""
-            self._open.append((tag, f"field:{name}"))
-        elif tag == "span" and values.get("id"):
-            self.texts[values["id"] or ""] = ""
-            self._open.append((tag, f"id:{values['id']}"))
-
-    def handle_endtag(self, tag: str) -> None:
-        if self._open and self._open[-1][0] == tag:
-            self._open.pop()
-
-    def handle_data(self, data: str) -> None:
-        for _tag, key in self._open:
-            kind, _, name = key.partition(":")
-            if kind == "field":
-                self.fields[name]["value"] = (self.fields[name]["value"] or "") + data
-            else:
-                self.texts[name] += data
-
-
-def parse_form(page: str) -> _Form:
-    parser = _Form()
-    parser.feed(page)
-    parser.close()
-    return parser
 
 
 def field_problems(data: dict[str, Any], limits: CommentLimits | None = None) -> dict[str, str]:
@@ -406,7 +334,7 @@ def test_form_post_refuses(
     assert response.status_code == 422
     assert "location" not in response.headers
     assert response.headers["content-type"].startswith("text/html")
-    form = parse_form(response.text)
+    form = parse(response.text)
     assert form.fields[field].get("aria-invalid") == "true"
     assert f"sk-c-{field}-error" in (form.fields[field].get("aria-describedby") or "").split()
     assert form.texts[f"sk-c-{field}-error"] == message
@@ -526,7 +454,7 @@ def test_email_is_optional_through_the_routes(tmp_path: Path, kind: str) -> None
         page = client.get(
             "/comments/new", params={"site": "blog", "thread": "t1", "url": URL}, headers=EN
         )
-        email = parse_form(page.text).fields["email"]
+        email = parse(page.text).fields["email"]
         assert "required" not in email
         data = submission(app)
         del data["email"]
@@ -546,7 +474,7 @@ def test_configured_text_limits_through_the_routes(tmp_path: Path, kind: str) ->
     app = create_app(settings)
     with TestClient(app, follow_redirects=False) as client:
         page = client.get("/comments/new", params={"site": "blog", "thread": "t1", "url": URL})
-        text = parse_form(page.text).fields["text"]
+        text = parse(page.text).fields["text"]
         assert (text["minlength"], text["maxlength"]) == ("5", "20")
         for value, message in [
             ("abcd", "Please write at least 5 characters."),
@@ -570,7 +498,7 @@ def test_consent_is_required_on_a_site_with_a_privacy_policy(
     data = submission(app, site="legal", consent=refusal)
     if kind == "form":
         response = post_form(client, data)
-        form = parse_form(response.text)
+        form = parse(response.text)
         assert form.fields["consent"].get("aria-invalid") == "true"
         assert form.texts["sk-c-consent-error"] == CONSENT
         assert f"{LEGAL}/privacy" in response.text
@@ -615,7 +543,7 @@ def test_consent_is_not_asked_without_a_privacy_policy(
     client: TestClient, app: Starlette, settings: Settings
 ) -> None:
     page = client.get("/comments/new", params={"site": "blog", "thread": "t1", "url": URL})
-    assert "consent" not in parse_form(page.text).fields
+    assert "consent" not in parse(page.text).fields
     assert post_form(client, submission(app)).status_code == 303
     assert stored_value(settings, "consent_at") is None
 
@@ -624,7 +552,7 @@ def test_form_for_a_site_with_a_privacy_policy_asks_for_consent(client: TestClie
     page = client.get(
         "/comments/new", params={"site": "legal", "thread": "t1", "url": f"{LEGAL}/post"}
     )
-    consent = parse_form(page.text).fields["consent"]
+    consent = parse(page.text).fields["consent"]
     assert "required" in consent
     assert f'href="{LEGAL}/privacy"' in page.text
 
@@ -685,7 +613,7 @@ def test_bad_parents_are_refused(
     response = post(client, kind, submission(app, parent=parent, text="a reply"))
     assert response.status_code == 422
     if kind == "form":
-        assert parse_form(response.text).fields["parent"]["value"] == ""
+        assert parse(response.text).fields["parent"]["value"] == ""
     else:
         assert response.json()["errors"] == {"parent": PARENT_BAD}
     assert stored(settings) == 1

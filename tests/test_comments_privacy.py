@@ -23,12 +23,10 @@ import pytest
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from sharekit import Settings, Site
+from sharekit import Settings
+from tests import comments_support as support
+from tests.comments_support import BLOG, THREE_LINKS, URL
 
-SECRET = "test-secret-key-0123456789abcdef"
-BLOG = "https://blog.example"
-URL = "https://blog.example/post"
-THREE_LINKS = "See https://a.example and https://b.example and https://c.example please"
 IPV4 = "203.0.114.9"
 IPV6 = "2001:db8:0:1::7"
 # What must never be stored: the peers' addresses and the networks they anonymise to (the
@@ -37,20 +35,8 @@ RAW_ADDRESSES = ["testclient", IPV4, "203.0.114.0", IPV6, "2001:db8:0:1::", "200
 
 
 def make_settings(data_dir: Path, **overrides: Any) -> Settings:
-    values: dict[str, Any] = {
-        "secret_key": SECRET,
-        "data_dir": data_dir,
-        "comments_min_seconds": 0,
-        "comments_rate_per_15s": 100_000,
-        "comments_rate_per_hour": 100_000,
-        "share_counts": True,
-        "sites": [
-            Site(key="blog", origins=[BLOG], language="de", name="Blog"),
-            Site(key="other", origins=["http://other.example:8080"]),
-        ],
-    }
-    values.update(overrides)
-    return Settings(**values)
+    """Share counts on too, so their routes are scanned as well."""
+    return support.make_settings(data_dir, **{"share_counts": True, **overrides})
 
 
 def address(label: str) -> str:

@@ -6,11 +6,8 @@ from __future__ import annotations
 import html
 import json
 import re
-import sqlite3
 import time
 from collections.abc import Iterator
-from contextlib import closing
-from html.parser import HTMLParser
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -22,14 +19,23 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 import sharekit.comments.guard as guard_module
-from sharekit import Settings, Site, create_app
+from sharekit import Settings, create_app
+from tests.comments_support import (
+    BLOG,
+    EN,
+    JSON_EN,
+    THREE_LINKS,
+    URL,
+    FormPage,
+    make_settings,
+    parse,
+    post_form,
+    post_json,
+    stored,
+    token,
+)
 
-SECRET = "test-secret-key-0123456789abcdef"
-BLOG = "https://blog.example"
 EVIL = "https://evil.example"
-URL = "https://blog.example/post"
-EN = {"accept-language": "en"}
-JSON_EN = {"origin": BLOG, "accept-language": "en"}
 FORM_TYPE = "application/x-www-form-urlencoded"
 
 PUBLISHED = "Thank you! Your comment has been published."
@@ -57,7 +63,6 @@ FORM_TOKEN_INVALID = (
 NOT_ALLOWED_DE = "Diese Website darf diesen Dienst nicht nutzen."
 TOO_MANY_DE = "Zu viele Anfragen."
 
-THREE_LINKS = "See https://a.example and https://b.example and https://c.example please"
 COMMENT_KEYS = {
     "id",
     "thread",
@@ -73,22 +78,6 @@ COMMENT_KEYS = {
 }
 
 
-def make_settings(data_dir: Path, **overrides: Any) -> Settings:
-    values: dict[str, Any] = {
-        "secret_key": SECRET,
-        "data_dir": data_dir,
-        "comments_min_seconds": 0,
-        "comments_rate_per_15s": 100_000,
-        "comments_rate_per_hour": 100_000,
-        "sites": [
-            Site(key="blog", origins=[BLOG], language="de", name="Blog"),
-            Site(key="other", origins=["http://other.example:8080"]),
-        ],
-    }
-    values.update(overrides)
-    return Settings(**values)
-
-
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return make_settings(tmp_path)
@@ -102,22 +91,6 @@ def client(app: Starlette) -> Iterator[TestClient]:
 
 def open_client(app: Starlette, **options: Any) -> TestClient:
     return TestClient(app, raise_server_exceptions=False, follow_redirects=False, **options)
-
-
-def stored(settings: Settings) -> int:
-    """Comments in the database, whatever their status."""
-    path = settings.data_dir / "sharekit.db"
-    if not path.exists():
-        return 0
-    with closing(sqlite3.connect(path)) as db:
-        try:
-            return int(db.execute("SELECT count(*) FROM comments").fetchone()[0])
-        except sqlite3.OperationalError:  # not migrated yet
-            return 0
-
-
-def token(app: Starlette, site: str = "blog", thread: str = "t1") -> str:
-    return str(app.state.sharekit.comments.guard.issue(site, thread))
 
 
 def form_token(client: TestClient, thread: str = "t1", **params: str) -> str:
@@ -147,14 +120,6 @@ def submission(app: Starlette, thread: str = "t1", **fields: Any) -> dict[str, A
     }
 
 
-def post_form(client: TestClient, data: dict[str, Any], **headers: str) -> httpx.Response:
-    return client.post("/comments", data=data, headers={**EN, **headers})
-
-
-def post_json(client: TestClient, data: dict[str, Any], **headers: str) -> httpx.Response:
-    return client.post("/comments", json=data, headers={**JSON_EN, **headers})
-
-
 def add(client: TestClient, app: Starlette, thread: str = "t1", **fields: Any) -> dict[str, Any]:
     """Post a comment as JSON; its public form."""
     response = post_json(client, submission(app, thread, **fields))
@@ -172,50 +137,6 @@ def listing(client: TestClient, thread: str = "t1", **params: str) -> dict[str, 
     return body
 
 
-class _Page(HTMLParser):
-    """Fields of the forms on a page (values unescaped) and the text of spans and alerts."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.fields: dict[str, dict[str, str | None]] = {}
-        self.texts: dict[str, str] = {}
-        self.articles: list[str] = []
-        self._open: list[tuple[str, str]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = dict(attrs)
-        name = values.get("name")
-        if tag == "article" and values.get("id"):
-            self.articles.append(values["id"] or "")
-        if tag in {"input", "textarea"} and name:
-            self.fields[name] = values
-        if tag == "textarea" and name:
-            values["value"] = ""
-            self._open.append((tag, f"field:{name}"))
-        elif tag in {"span", "div"} and values.get("id"):
-            self.texts[values["id"] or ""] = ""
-            self._open.append((tag, f"id:{values['id']}"))
-
-    def handle_endtag(self, tag: str) -> None:
-        if self._open and self._open[-1][0] == tag:
-            self._open.pop()
-
-    def handle_data(self, data: str) -> None:
-        for _tag, key in self._open:
-            kind, _, name = key.partition(":")
-            if kind == "field":
-                self.fields[name]["value"] = (self.fields[name]["value"] or "") + data
-            else:
-                self.texts[name] += data
-
-
-def parse(page: str) -> _Page:
-    parser = _Page()
-    parser.feed(page)
-    parser.close()
-    return parser
-
-
 def keys_anywhere(value: Any) -> set[str]:
     """Every key of every object in a JSON document."""
     if isinstance(value, dict):
@@ -231,7 +152,7 @@ def escaped(message: str) -> str:
 
 def assert_form_again(
     response: httpx.Response, status: int, message: str, data: dict[str, Any]
-) -> _Page:
+) -> FormPage:
     """The form came back with the message, every typed value, and a new token."""
     assert response.status_code == status, response.text
     assert "location" not in response.headers

@@ -119,33 +119,24 @@ async def confirm(request: Request) -> Response:
     if network.action == "fediverse":
         server = data.get("server", "")
         software = data.get("software") or network.extra.get("software", "mastodon")
-        if software not in FEDIVERSE_SOFTWARE:
+
+        def again(error: str, field: str = "server") -> Response:
+            # The consent page once more, the typed server kept and the problem named.
+            chosen = software if software in FEDIVERSE_SOFTWARE else ""
             return _consent_page(
-                request,
-                network,
-                share,
-                site.key,
-                400,
-                server[:300],
-                "",
-                error=N_("Please choose one of the listed kinds of server."),
-                error_field="software",
+                request, network, share, site.key, 400, server[:300], chosen, error, field
             )
+
+        if software not in FEDIVERSE_SOFTWARE:
+            return again(N_("Please choose one of the listed kinds of server."), "software")
         try:
             location = fediverse_share_url(server, software, share.page())
         except ValueError:
-            return _consent_page(
-                request,
-                network,
-                share,
-                site.key,
-                400,
-                server[:300],
-                software,
-                error=N_(
+            return again(
+                N_(
                     "Please enter the address of your server, like mastodon.social, "
                     "without https:// or a path."
-                ),
+                )
             )
     elif network.build is not None:
         location = network.build(share.page())
