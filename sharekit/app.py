@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -40,7 +42,9 @@ async def _health(request: Request) -> Response:
 
 
 def _routes(state: AppState) -> list[BaseRoute]:
+    # The router tries routes in order: the busiest (listings, posting) come first.
     return [
+        *comment_routes.routes(),
         Route("/", _index, name="index"),
         Route("/healthz", _health, name="health"),
         Route(
@@ -49,7 +53,6 @@ def _routes(state: AppState) -> list[BaseRoute]:
         *share_routes.routes(),
         *comment_authors.routes(),
         *comment_feeds.routes(),
-        *comment_routes.routes(),
     ]
 
 
@@ -77,8 +80,14 @@ def create_app(settings: Settings) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        yield
-        await database.close()
+        housekeeping = asyncio.create_task(state.comments.housekeeping.forever())
+        try:
+            yield
+        finally:
+            housekeeping.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await housekeeping
+            await database.close()
 
     origins = sorted({origin for site in settings.sites for origin in site.origins})
     app = Starlette(

@@ -131,6 +131,33 @@ def _run_migrate(args: argparse.Namespace) -> None:
         print(f"done: the schema is at {after}")
 
 
+def _run_purge(args: argparse.Namespace) -> None:
+    import asyncio
+
+    from .errors import ServiceUnavailable
+    from .housekeeping import Housekeeping
+    from .settings import Settings
+    from .storage import Database
+    from .storage.comments import CommentStore
+
+    settings = Settings.load(args.config)
+    database = Database(settings.database_url, auto_migrate=settings.migrates_automatically)
+
+    async def run() -> int:
+        try:
+            return await Housekeeping(settings, CommentStore(database)).run()
+        finally:
+            await database.close()
+
+    try:
+        purged = asyncio.run(run())
+    except ServiceUnavailable as exc:
+        where = _redacted(settings.database_url)
+        raise _Failure(f"cannot reach the database {where}") from exc
+    days = settings.client_key_retention_days
+    print(f"erased {purged} client keys and flood-control events older than {days} days")
+
+
 def _redacted(url: str) -> str:
     """A database URL without its password, for messages."""
     from sqlalchemy.engine import make_url
@@ -203,6 +230,18 @@ def _parser() -> argparse.ArgumentParser:
         "--check", action="store_true", help="only report; exit 2 when an upgrade is needed"
     )
     migrate.set_defaults(run=_run_migrate)
+
+    purge = commands.add_parser(
+        "purge",
+        help="erase visitors' network hashes older than the retention period now",
+        description=(
+            "Erase the keyed hashes of visitors' networks (flood-control events, comments' "
+            "client keys) older than client_key_retention_days. The service does this every "
+            "hour by itself; run it from cron when sharekit is mounted in another app."
+        ),
+    )
+    purge.add_argument("--config", metavar="FILE", help="TOML settings file")
+    purge.set_defaults(run=_run_purge)
 
     docs = commands.add_parser(
         "config-docs",

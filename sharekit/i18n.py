@@ -46,12 +46,22 @@ class Catalogs:
         }
         self.languages: tuple[str, ...] = tuple(sorted(found | {SOURCE_LANGUAGE}))
         self._cache: dict[str, gettext.NullTranslations] = {}
+        self._best: dict[tuple[str, ...], str] = {}
 
     def best(self, wanted: Iterable[str], default: str) -> str:
         """The first available language among ``wanted`` (``de-AT`` matches ``de``), else
         ``default`` reduced the same way, else English."""
+        asked = (*wanted, default)
+        found = self._best.get(asked)
+        if found is None:
+            found = self._choose(asked)
+            if len(self._best) < 4096:  # visitors' headers repeat; the memo stays small
+                self._best[asked] = found
+        return found
+
+    def _choose(self, asked: tuple[str, ...]) -> str:
         available = {lang.lower(): lang for lang in self.languages}
-        for tag in [*wanted, default]:
+        for tag in asked:
             tag = tag.replace("_", "-").lower()
             for candidate in (tag, tag.split("-")[0]):
                 if candidate in available:

@@ -5,6 +5,7 @@ Everything here is pure string work on URLs: no look-ups, no I/O.
 
 from __future__ import annotations
 
+import functools
 import re
 from urllib.parse import urlsplit
 
@@ -25,8 +26,11 @@ def _ascii_host(host: str) -> str:
         raise ValueError(f"{host!r} is not a valid host name") from exc
 
 
+@functools.lru_cache(maxsize=4096)
 def origin_of(url: str) -> str | None:
     """Return the normal origin of an absolute http(s) URL, or ``None`` if it has none.
+
+    Pure, and asked on every request for the same few page URLs: the answers are cached.
 
     >>> origin_of("HTTPS://Blog.Example:443/post?x=1")
     'https://blog.example'

@@ -84,6 +84,8 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
             extensions=["jinja2.ext.i18n"],
+            # The templates ship with the package: no need to stat them on every render.
+            auto_reload=False,
         )
         self.env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
         self.env.filters["localdate"] = _localdate

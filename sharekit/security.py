@@ -46,9 +46,14 @@ class Tokens:
 
     def __init__(self, secret_key: str) -> None:
         self._secret_key = secret_key
+        self._serializers: dict[str, URLSafeTimedSerializer] = {}
 
     def _serializer(self, purpose: str) -> URLSafeTimedSerializer:
-        return URLSafeTimedSerializer(self._secret_key, salt=f"sharekit.{purpose}")
+        serializer = self._serializers.get(purpose)
+        if serializer is None:
+            serializer = URLSafeTimedSerializer(self._secret_key, salt=f"sharekit.{purpose}")
+            self._serializers[purpose] = serializer
+        return serializer
 
     def dumps(self, purpose: str, payload: Any) -> str:
         """Sign ``payload`` (JSON-serialisable) for ``purpose``."""

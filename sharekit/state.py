@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
@@ -19,7 +23,16 @@ if TYPE_CHECKING:
     from .comments.service import CommentService
     from .share.service import ShareService
 
-__all__ = ["AppState", "base_path", "client_key_of", "render_page", "state_of"]
+__all__ = [
+    "AppState",
+    "base_path",
+    "client_key_of",
+    "is_https",
+    "query_of",
+    "render_page",
+    "service_root",
+    "state_of",
+]
 
 
 @dataclass(frozen=True)
@@ -39,6 +52,36 @@ def state_of(request: Request) -> AppState:
     """The :class:`AppState` of the sharekit app serving ``request``."""
     state: AppState = request.app.state.sharekit
     return state
+
+
+@functools.lru_cache(maxsize=1024)
+def _parse_query(query: bytes) -> Mapping[str, str]:
+    return MappingProxyType(dict(parse_qsl(query.decode("latin-1"), keep_blank_values=True)))
+
+
+def query_of(request: Request) -> Mapping[str, str]:
+    """The request's query parameters (the last value of a repeated one), read-only.
+
+    Like ``request.query_params`` but parsed once per distinct query string: listings
+    are asked for with the same few queries over and over.
+    """
+    return _parse_query(request.scope.get("query_string", b""))
+
+
+def service_root(request: Request) -> str:
+    """The absolute URL the service is mounted at, without a trailing slash (what
+    ``str(request.base_url).rstrip("/")`` gives, without building URL objects)."""
+    scope = request.scope
+    host = request.headers.get("host")
+    if not host:
+        server = scope.get("server") or ("localhost", 80)
+        host = f"{server[0]}:{server[1]}" if server[1] is not None else str(server[0])
+    return f"{scope.get('scheme', 'http')}://{host}{base_path(request)}"
+
+
+def is_https(request: Request) -> bool:
+    """Whether the visitor reached the service over TLS (for ``Secure`` cookies)."""
+    return request.scope.get("scheme") in ("https", "wss")
 
 
 def base_path(request: Request) -> str:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -26,7 +27,9 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.mark.parametrize("command", [[], ["demo"], ["serve"], ["migrate"], ["config-docs"]])
+@pytest.mark.parametrize(
+    "command", [[], ["demo"], ["serve"], ["migrate"], ["purge"], ["config-docs"]]
+)
 def test_help_everywhere(command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main([*command, "--help"])
@@ -182,5 +185,39 @@ def test_migrate_unreachable_database_is_one_line(
     assert main(["migrate"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("sharekit migrate: error: cannot reach the database")
+    assert "secret" not in err
+    assert err.count("\n") == 1
+
+
+def test_purge_reports_what_it_erased(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("SHAREKIT_DATA_DIR", str(tmp_path))
+    assert main(["purge"]) == 0
+    assert capsys.readouterr().out == (
+        "erased 0 client keys and flood-control events older than 7 days\n"
+    )
+    assert not (tmp_path / "sharekit.db").exists()  # nothing stored: nothing created
+    assert main(["migrate"]) == 0
+    with sqlite3.connect(tmp_path / "sharekit.db") as connection:
+        connection.execute(
+            "INSERT INTO rate_events (client_key, kind, created_at) VALUES (?, ?, ?)",
+            ("old-key", "comment", "2020-01-01 00:00:00.000000"),
+        )
+    monkeypatch.setenv("SHAREKIT_CLIENT_KEY_RETENTION_DAYS", "30")
+    assert main(["purge"]) == 0
+    assert "erased 1 client keys and flood-control events older than 30 days" in (
+        capsys.readouterr().out
+    )
+
+
+def test_purge_unreachable_database_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("SHAREKIT_DATABASE_URL", "postgresql+asyncpg://nobody:secret@127.0.0.1:1/x")
+    monkeypatch.setenv("SHAREKIT_AUTO_MIGRATE", "true")
+    assert main(["purge"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("sharekit purge: error: cannot reach the database")
     assert "secret" not in err
     assert err.count("\n") == 1

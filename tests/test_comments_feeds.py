@@ -1,4 +1,4 @@
-"""Atom feeds of a thread's approved comments, through the real app."""
+"""Atom feeds of approved comments, per thread and per site, through the real app."""
 
 from __future__ import annotations
 
@@ -41,9 +41,7 @@ def app(tmp_path: Path) -> Starlette:
             Site(key="other", origins=["http://other.example:8080"]),
         ],
     )
-    app = create_app(settings)
-    app.router.routes[0:0] = feeds.routes()
-    return app
+    return create_app(settings)
 
 
 @pytest.fixture
@@ -223,3 +221,70 @@ def test_rfc3339() -> None:
     moment = datetime(2024, 5, 1, 14, 0, 30, 123456, tzinfo=UTC)
     assert feeds.rfc3339(moment) == "2024-05-01T14:00:30Z"
     assert feeds.rfc3339(moment.replace(tzinfo=None)) == "2024-05-01T14:00:30Z"
+
+
+# -- the whole site's feed -------------------------------------------------------------
+
+
+def site_feed(client: TestClient, site: str = "blog", **headers: str) -> Any:
+    return client.get(f"/sites/{site}/feed.atom", params={"lang": "en"}, headers=headers)
+
+
+def test_site_feed_lists_every_thread_newest_first(client: TestClient, app: Starlette) -> None:
+    first = post(client, app, thread="t1", name="Ada", title="First post")
+    held = post(client, app, thread="t2", name="Spammer", text=THREE_LINKS)
+    second = post(client, app, thread="t2", name="Grace", title="Second post")
+    other_url = "http://other.example:8080/page"
+    elsewhere = client.post(
+        "/comments",
+        json={
+            "site": "other",
+            "thread": "t1",
+            "url": other_url,
+            "title": "Elsewhere",
+            "token": app.state.sharekit.comments.guard.issue("other", "t1"),
+            "name": "Eve",
+            "email": "eve@example.org",
+            "text": "On another site.",
+        },
+        headers={"origin": "http://other.example:8080"},
+    )
+    assert elsewhere.status_code == 201, elsewhere.text
+    assert held["status"] == "pending"
+
+    response = site_feed(client)
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/atom+xml; charset=utf-8"
+    root = ET.fromstring(response.content)
+    assert entry_ids(root) == [f"{URL}#comment-{second['id']}", f"{URL}#comment-{first['id']}"]
+    assert root.findtext("a:title", namespaces=NS) == "Comments on Blog"
+    titles = [entry.findtext("a:title", namespaces=NS) for entry in root.findall("a:entry", NS)]
+    assert titles == ["Grace on My post", "Ada on First post"]  # the first title stays
+    links = {link.get("rel"): link.get("href") for link in root.findall("a:link", NS)}
+    assert links["alternate"] == BLOG
+    assert "/sites/blog/feed.atom" in (links["self"] or "")
+    for hidden in ("Spammer", "Eve", "On another site", EMAIL, "eve@example.org"):
+        assert hidden not in response.text
+
+
+def test_site_feed_changes_its_etag_with_any_thread(client: TestClient, app: Starlette) -> None:
+    post(client, app, thread="t1")
+    etag = site_feed(client).headers["etag"]
+    assert site_feed(client, **{"if-none-match": etag}).status_code == 304
+    post(client, app, thread="t9")
+    changed = site_feed(client, **{"if-none-match": etag})
+    assert changed.status_code == 200
+    assert changed.headers["etag"] != etag
+
+
+def test_site_feed_of_a_quiet_site_is_empty_and_valid(client: TestClient) -> None:
+    response = site_feed(client, site="other")
+    assert response.status_code == 200
+    root = ET.fromstring(response.content)
+    assert entry_ids(root) == []
+    assert root.findtext("a:updated", namespaces=NS) == "1970-01-01T00:00:00Z"
+
+
+def test_site_feed_of_an_unknown_site_is_a_404(client: TestClient) -> None:
+    response = site_feed(client, site="nope")
+    assert response.status_code == 404

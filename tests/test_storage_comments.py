@@ -25,13 +25,14 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
 from sharekit.errors import ServiceUnavailable
-from sharekit.storage.comments import CommentStore
+from sharekit.storage.comments import CommentStore, FloodLimit
 from sharekit.storage.database import Database
 from sharekit.storage.errors import (
     CommentNotFound,
     DuplicateComment,
     InvalidCursor,
     ParentNotFound,
+    TooManyComments,
 )
 from sharekit.storage.records import StoredComment
 from sharekit.storage.tables import comments
@@ -99,8 +100,7 @@ def store(database: Database) -> CommentStore:
     return CommentStore(database)
 
 
-async def add(
-    store: CommentStore,
+def comment_values(
     text_: str = "Hallo",
     *,
     site: str = "blog",
@@ -111,27 +111,33 @@ async def add(
     at: datetime = T0,
     max_depth: int = 3,
     client_key: str | None = "client-1",
-) -> StoredComment:
-    """Add a comment with sensible defaults; the author key follows the author."""
-    return await store.add(
-        site,
-        thread,
-        f"{URL}/{thread}",
-        f"Title of {thread}",
-        parent_id=parent,
-        author=author,
-        email=f"{author.lower()}@mail.example",
-        author_key=f"key-{author}",
-        website="https://ana.example",
-        text=text_,
-        html=f"<p>{text_}</p>",
-        status=status,
-        client_key=client_key,
-        consent_at=at,
-        text_hash=f"hash-{text_}",
-        max_depth=max_depth,
-        now=at,
-    )
+) -> dict[str, Any]:
+    """The arguments of ``CommentStore.add`` with sensible defaults; the author key
+    follows the author."""
+    return {
+        "site": site,
+        "thread_key": thread,
+        "url": f"{URL}/{thread}",
+        "title": f"Title of {thread}",
+        "parent_id": parent,
+        "author": author,
+        "email": f"{author.lower()}@mail.example",
+        "author_key": f"key-{author}",
+        "website": "https://ana.example",
+        "text": text_,
+        "html": f"<p>{text_}</p>",
+        "status": status,
+        "client_key": client_key,
+        "consent_at": at,
+        "text_hash": f"hash-{text_}",
+        "max_depth": max_depth,
+        "now": at,
+    }
+
+
+async def add(store: CommentStore, text_: str = "Hallo", **options: Any) -> StoredComment:
+    """Add a comment with the defaults of :func:`comment_values`."""
+    return await store.add(**comment_values(text_, **options))
 
 
 async def all_pages(
@@ -589,6 +595,103 @@ async def test_purge_forgets_old_events_and_client_keys(store: CommentStore) -> 
     assert new_now is not None
     assert new_now.client_key == "client-1"
     assert await store.purge(cutoff) == 0
+
+
+async def test_flood_limits_refuse_and_say_when_to_come_back(store: CommentStore) -> None:
+    limits = (FloodLimit(1, 15), FloodLimit(3, 3600))
+    await store.add(**comment_values("first", at=T0), flood=limits)
+    with pytest.raises(TooManyComments) as caught:
+        await store.add(**comment_values("second", at=T0 + timedelta(seconds=5)), flood=limits)
+    assert caught.value.retry_after == 10  # the first one leaves the 15 s window then
+    await store.add(**comment_values("second", at=T0 + timedelta(seconds=15)), flood=limits)
+    await store.add(**comment_values("third", at=T0 + timedelta(seconds=30)), flood=limits)
+    with pytest.raises(TooManyComments) as caught:
+        await store.add(**comment_values("fourth", at=T0 + timedelta(seconds=60)), flood=limits)
+    assert caught.value.retry_after == 3540
+    # Refused posts store nothing and count nothing; other clients are not affected.
+    assert await store.hits("comment", "client-1", T0) == 3
+    assert await store.counts("blog", ["post"]) == {"post": 3}
+    other = comment_values("fourth", at=T0 + timedelta(seconds=60), client_key="client-2")
+    await store.add(**other, flood=limits)
+
+
+async def test_flood_limits_hold_for_concurrent_posts_in_two_processes(
+    database: Database,
+) -> None:
+    """Two app processes (two Database objects), 20 posts at once from one client with a
+    limit of 3: exactly 3 are stored."""
+    other = Database(database.url.render_as_string(hide_password=False))
+    stores = [CommentStore(database), CommentStore(other)]
+    limits = (FloodLimit(3, 15),)
+    try:
+        outcomes = await asyncio.gather(
+            *(
+                stores[index % 2].add(
+                    **comment_values(f"post {index}", at=T0 + timedelta(milliseconds=index)),
+                    flood=limits,
+                )
+                for index in range(20)
+            ),
+            return_exceptions=True,
+        )
+    finally:
+        await other.close()
+    stored = [outcome for outcome in outcomes if isinstance(outcome, StoredComment)]
+    refused = [outcome for outcome in outcomes if isinstance(outcome, TooManyComments)]
+    assert (len(stored), len(refused)) == (3, 17), outcomes
+    assert await stores[0].counts("blog", ["post"]) == {"post": 3}
+
+
+async def test_one_failing_write_in_a_batch_leaves_the_others_stored(
+    store: CommentStore,
+) -> None:
+    """Writes queued together commit together; a duplicate among them is refused alone."""
+    first = await add(store, "already here")
+    outcomes = await asyncio.gather(
+        add(store, "new one", author="Bo"),
+        add(store, "already here"),  # duplicate of the first
+        add(store, "a reply", author="Cy", parent=first.id),
+        add(store, "reply to nothing", author="Di", parent=first.id + 1000),
+        add(store, "another new one", author="Ed"),
+        return_exceptions=True,
+    )
+    kinds = [type(outcome).__name__ for outcome in outcomes]
+    assert kinds == [
+        "StoredComment",
+        "DuplicateComment",
+        "StoredComment",
+        "ParentNotFound",
+        "StoredComment",
+    ]
+    page, _ = await store.list_thread("blog", "post")
+    assert sorted(comment.text for comment in page) == sorted(
+        ["already here", "new one", "a reply", "another new one"]
+    )
+
+
+async def test_recent_lists_a_sites_approved_comments_across_threads(
+    store: CommentStore,
+) -> None:
+    version = await store.site_version("blog")
+    old = await add(store, "old", thread="a", at=T0)
+    await add(store, "held", thread="b", status="pending", at=T0 + timedelta(minutes=1))
+    new = await add(store, "new", thread="b", author="Bo", at=T0 + timedelta(minutes=2))
+    await add(store, "elsewhere", site="shop", at=T0 + timedelta(minutes=3))
+    found = await store.recent("blog", limit=10)
+    assert [item.comment.id for item in found] == [new.id, old.id]
+    assert [(item.thread_url, item.thread_title) for item in found] == [
+        (f"{URL}/b", "Title of b"),
+        (f"{URL}/a", "Title of a"),
+    ]
+    assert found[0].comment.thread_key == "b"
+    assert found[0].comment.site == "blog"
+    assert [item.comment.id for item in await store.recent("blog", limit=1)] == [new.id]
+    assert await store.site_version("blog") != version
+    before = await store.site_version("blog")
+    await add(store, "shop only", site="shop", author="Cy")
+    assert await store.site_version("blog") == before
+    await store.set_status(old.id, "spam")
+    assert await store.site_version("blog") != before
 
 
 # -- isolation and concurrency ---------------------------------------------------------

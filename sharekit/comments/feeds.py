@@ -1,16 +1,16 @@
-"""Atom feeds (RFC 4287) of a thread's approved comments.
+"""Atom feeds (RFC 4287) of approved comments, per thread and per site.
 
-GET /threads/{thread}/feed.atom?site=…&url=…&title=…   newest approved comments first
+GET /threads/{thread}/feed.atom?site=…&url=…&title=…   a thread's newest comments first
+GET /sites/{site}/feed.atom                           the whole site's newest comments
 
 Only approved comments appear: never held, spam or deleted ones, and never an email
-address (entries are built from an allow-list of public fields). A feed of the whole site
-needs a store query across threads that :class:`~sharekit.storage.comments.CommentStore`
-does not offer yet, so there is none here.
+address (entries are built from an allow-list of public fields).
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from sharekit.errors import BadRequest
+from sharekit.errors import BadRequest, NotFound
 from sharekit.i18n import N_
 from sharekit.state import state_of
 from sharekit.storage.records import StoredComment
@@ -42,6 +42,7 @@ FEED_TITLE = N_("Comments on %(title)s")
 ENTRY_TITLE = N_("%(author)s on %(title)s")
 NOT_ON_SITE = N_("This address is not a page of a site that uses this service.")
 NO_URL = N_("Give the address of the commented page as url.")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +67,21 @@ def rfc3339(value: datetime) -> str:
 
 def _changed(comment: StoredComment) -> datetime:
     return comment.edited_at or comment.created_at
+
+
+def _entry(
+    row: StoredComment, page_url: str, title: str, translate: Callable[[str], str]
+) -> FeedEntry:
+    return FeedEntry(
+        id=f"{page_url}#comment-{row.id}",
+        link=f"{page_url}#comment-{row.id}",
+        title=translate(ENTRY_TITLE) % {"author": row.author, "title": title},
+        author=row.author,
+        published=rfc3339(row.created_at),
+        updated=rfc3339(_changed(row)),
+        html=row.html,
+        summary=excerpt(row.html),
+    )
 
 
 async def _newest(store: CommentStore, site: str, thread: str) -> list[StoredComment]:
@@ -113,22 +129,10 @@ async def thread_feed(request: Request) -> Response:
     title = title or page_url
     _ = state.catalogs.translations(lang).gettext
     rows = await _newest(store, site.key, key)
-    entries = [
-        FeedEntry(
-            id=f"{page_url}#comment-{row.id}",
-            link=f"{page_url}#comment-{row.id}",
-            title=_(ENTRY_TITLE) % {"author": row.author, "title": title},
-            author=row.author,
-            published=rfc3339(row.created_at),
-            updated=rfc3339(_changed(row)),
-            html=row.html,
-            summary=excerpt(row.html),
-        )
-        for row in rows
-    ]
+    entries = [_entry(row, page_url, title, _) for row in rows]
     newest = max((_changed(row) for row in rows), default=None)
     if newest is None:
-        newest = stored_thread.created_at if stored_thread else datetime(1970, 1, 1, tzinfo=UTC)
+        newest = stored_thread.created_at if stored_thread else _EPOCH
     body = state.renderer.render(
         "comments/feed.xml",
         lang,
@@ -142,5 +146,44 @@ async def thread_feed(request: Request) -> Response:
     return Response(str(body).encode("utf-8"), media_type=MEDIA_TYPE, headers=headers)
 
 
+async def site_feed(request: Request) -> Response:
+    state = state_of(request)
+    site = state.settings.site(request.path_params["site"])
+    if site is None:
+        raise NotFound(N_("This site does not use this service."))
+    lang = _lang(state, request, site, request.query_params.get("lang", ""))
+    store = state.comments.store
+    version = await store.site_version(site.key)
+    seed = f"site-feed|{site.key}|{version}|{lang}"
+    etag = f'"{hashlib.sha256(seed.encode()).hexdigest()[:32]}"'
+    headers = {"etag": etag, "cache-control": CACHE_CONTROL, "vary": "Accept-Language"}
+    if etag in {value.strip() for value in request.headers.get("if-none-match", "").split(",")}:
+        return Response(status_code=304, headers=headers)
+
+    _ = state.catalogs.translations(lang).gettext
+    name = site.name or site.key
+    home = site.origins[0] if site.origins else ""
+    found = await store.recent(site.key, MAX_ENTRIES)
+    entries = []
+    for item in found:
+        page_url = item.thread_url.split("#")[0]
+        entries.append(_entry(item.comment, page_url, item.thread_title or page_url, _))
+    newest = max((_changed(item.comment) for item in found), default=_EPOCH)
+    body = state.renderer.render(
+        "comments/feed.xml",
+        lang,
+        feed_id=f"{home}/#sharekit-comments-{site.key}",
+        feed_title=_(FEED_TITLE) % {"title": name},
+        updated=rfc3339(newest),
+        self_url=str(request.url),
+        page_url=home,
+        entries=entries,
+    )
+    return Response(str(body).encode("utf-8"), media_type=MEDIA_TYPE, headers=headers)
+
+
 def routes() -> list[BaseRoute]:
-    return [Route("/threads/{thread:path}/feed.atom", thread_feed, methods=["GET"])]
+    return [
+        Route("/threads/{thread:path}/feed.atom", thread_feed, methods=["GET"]),
+        Route("/sites/{site}/feed.atom", site_feed, methods=["GET"]),
+    ]

@@ -6,12 +6,11 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
-from sharekit.errors import BadRequest, Forbidden, RateLimited
+from sharekit.errors import BadRequest, Forbidden
 from sharekit.i18n import N_
 from sharekit.security import InvalidToken, Tokens
-from sharekit.storage.comments import CommentStore
+from sharekit.storage.comments import FloodLimit
 
 from .text import link_count
 
@@ -70,14 +69,10 @@ class Guard:
         if origin not in set(allowed):
             raise Forbidden(N_("This site is not allowed to use this service."))
 
-    async def check_flood(self, store: CommentStore, client: str, now: datetime) -> None:
-        """At most ``per_15s`` comments per 15 s and ``per_hour`` per hour per client key."""
-        recent = await store.hits("comment", client, now - timedelta(seconds=15))
-        if recent >= self.per_15s:
-            raise RateLimited(retry_after=15)
-        hourly = await store.hits("comment", client, now - timedelta(hours=1))
-        if hourly >= self.per_hour:
-            raise RateLimited(retry_after=3600)
+    def flood_limits(self) -> tuple[FloodLimit, ...]:
+        """At most ``per_15s`` comments per 15 s and ``per_hour`` per hour per client key;
+        the store checks them in the transaction that adds the comment."""
+        return (FloodLimit(self.per_15s, 15), FloodLimit(self.per_hour, 3600))
 
 
 def moderation_status(text: str, mode: str, max_links: int, blocklist: Iterable[str]) -> str:

@@ -7,6 +7,8 @@ validation context (``CommentLimits``).
 
 from __future__ import annotations
 
+import asyncio
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -20,7 +22,18 @@ from sharekit.errors import ValidationFailed
 from sharekit.i18n import N_
 from sharekit.origins import origin_of
 
-__all__ = ["Comment", "CommentIn", "CommentLimits", "check_text", "parse_comment", "parse_text"]
+__all__ = [
+    "Comment",
+    "CommentIn",
+    "CommentLimits",
+    "check_email_domain",
+    "check_text",
+    "parse_comment",
+    "parse_text",
+]
+
+INVALID_EMAIL = N_("Please enter a valid email address, like name@example.org.")
+UNDELIVERABLE = N_("This email domain does not accept mail. Please check the address.")
 
 Status = Literal["pending", "approved", "spam", "deleted"]
 
@@ -33,7 +46,6 @@ class CommentLimits:
     text_min: int = 2
     text_max: int = 10_000
     consent_required: bool = False
-    check_deliverability: bool = False
 
 
 def _limits(info: ValidationInfo) -> CommentLimits:
@@ -161,17 +173,10 @@ class CommentIn(BaseModel):
                 N_("The email address can have at most %(max)s characters."), max=254
             )
         try:
-            checked = validate_email(
-                value,
-                check_deliverability=limits.check_deliverability,
-                timeout=3,
-            )
+            # Syntax only: asking DNS would block; ``check_email_domain`` does it, awaited.
+            checked = validate_email(value, check_deliverability=False)
         except EmailNotValidError as exc:
-            if limits.check_deliverability and "DNS" in str(exc) and "timed out" in str(exc):
-                return value  # DNS unreachable: accept rather than lose the comment
-            raise FieldProblem(
-                N_("Please enter a valid email address, like name@example.org.")
-            ) from exc
+            raise FieldProblem(INVALID_EMAIL) from exc
         return str(checked.normalized)
 
     @field_validator("website")
@@ -243,3 +248,21 @@ class Comment(BaseModel):
     status: Status
     created: datetime
     edited: datetime | None
+
+
+async def check_email_domain(email: str, timeout: float = 3.0) -> None:
+    """Ask DNS whether the domain of a (syntactically valid) address accepts mail.
+
+    Runs in a thread, so the event loop never waits for DNS. A domain that says no (no
+    MX, A or AAAA record, or a null MX) raises ``ValidationFailed`` for the email field;
+    a resolver that times out or cannot be reached accepts the address rather than lose
+    the comment (email-validator reports "unknown deliverability" then).
+    """
+    if not email:
+        return
+    try:
+        await asyncio.to_thread(
+            validate_email, email, check_deliverability=True, timeout=math.ceil(timeout)
+        )
+    except EmailNotValidError as exc:
+        raise ValidationFailed({"email": UNDELIVERABLE}) from exc

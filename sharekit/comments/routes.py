@@ -31,7 +31,15 @@ from sharekit.i18n import N_
 from sharekit.origins import origin_of
 from sharekit.security import InvalidToken, TokenExpired
 from sharekit.settings import Site
-from sharekit.state import AppState, base_path, client_key_of, render_page, state_of
+from sharekit.state import (
+    AppState,
+    base_path,
+    client_key_of,
+    query_of,
+    render_page,
+    service_root,
+    state_of,
+)
 
 from .listings import Listing
 from .service import FormState
@@ -69,7 +77,7 @@ def _request_origin(request: Request) -> str | None:
 
 
 def _allowed_origins(request: Request, site: Site) -> list[str]:
-    own = origin_of(str(request.base_url))
+    own = origin_of(service_root(request))
     return [*site.origins, *([own] if own else [])]
 
 
@@ -166,9 +174,7 @@ async def _submit_json(request: Request, state: AppState) -> Response:
     stored = await state.comments.submit(comment, site, client_key_of(request))
     public = state.comments.public(stored)
     lang = _lang(state, request, site, _str(data.get("lang")))
-    base = (
-        str(request.base_url).rstrip("/") if request.headers.get("origin") else base_path(request)
-    )
+    base = service_root(request) if request.headers.get("origin") else base_path(request)
     html = state.comments.render_item(
         public, site, comment.url, comment.title, lang, base_path(request) or base
     )
@@ -188,9 +194,9 @@ async def _submit_json(request: Request, state: AppState) -> Response:
 def _links_base(request: Request) -> str:
     """Where links in a fragment point: a path on our own origin, else an absolute URL."""
     origin = request.headers.get("origin")
-    if origin is None or origin == origin_of(str(request.base_url)):
+    if origin is None or origin == origin_of(service_root(request)):
         return base_path(request)
-    return str(request.base_url).rstrip("/")
+    return service_root(request)
 
 
 def _parent_id(value: str) -> int | None:
@@ -238,7 +244,7 @@ async def new_form(request: Request) -> Response:
 
 async def thread(request: Request) -> Response:
     state = state_of(request)
-    params = request.query_params
+    params = query_of(request)
     site = _site(state, params.get("site"), params.get("url"))
     origin = request.headers.get("origin")
     if origin is not None and origin not in _allowed_origins(request, site):
@@ -253,8 +259,9 @@ async def thread(request: Request) -> Response:
         params.get("format") == "json"
     )
     lang = _lang(state, request, site, params.get("lang", ""))
+    query = request.scope.get("query_string", b"")
     tag = hashlib.sha256(
-        f"{version}|{params}|{sorted(own)}|{wants_json}|{lang}|{origin}".encode()
+        f"{version}|{query!r}|{sorted(own)}|{wants_json}|{lang}|{origin}".encode()
     ).hexdigest()[:32]
     etag = f'W/"{tag}"'
     headers = {"etag": etag, "cache-control": "no-cache", **_cors(request, site)}
@@ -278,7 +285,7 @@ async def _render_thread(
     lang: str,
     wants_json: bool,
 ) -> Response:
-    params = request.query_params
+    params = query_of(request)
     newest = params.get("order") == "newest"
     view = await state.comments.thread(site, key, own, newest, params.get("after") or None)
     if wants_json:

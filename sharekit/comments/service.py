@@ -12,10 +12,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from sharekit.errors import Forbidden
+from sharekit.housekeeping import Housekeeping
 from sharekit.i18n import N_
 from sharekit.rendering import Renderer
 from sharekit.security import InvalidToken, Tokens
 from sharekit.settings import Settings, Site
+from sharekit.state import is_https
 from sharekit.storage.comments import CommentStore
 from sharekit.storage.database import Database
 from sharekit.storage.records import StoredComment
@@ -23,7 +25,7 @@ from sharekit.storage.records import StoredComment
 from .guard import HONEYPOT, Guard, moderation_status
 from .identicon import avatar_key, identicon
 from .listings import ListingCache
-from .models import Comment, CommentIn, CommentLimits, parse_comment
+from .models import Comment, CommentIn, CommentLimits, check_email_domain, parse_comment
 from .text import render, text_hash
 
 __all__ = ["OWN_COOKIE", "CommentService", "FormState", "ThreadView"]
@@ -63,6 +65,7 @@ class CommentService:
         self.renderer = renderer
         self.secret = settings.secret_key.get_secret_value()
         self.store = CommentStore(database)
+        self.housekeeping = Housekeeping(settings, self.store)
         self.listings = ListingCache()
         self.guard = Guard(
             tokens=Tokens(self.secret),
@@ -78,7 +81,6 @@ class CommentService:
             text_min=self.settings.comments_text_min,
             text_max=self.settings.comments_text_max,
             consent_required=site.privacy_policy_url is not None,
-            check_deliverability=self.settings.comments_check_deliverability,
         )
 
     def validate(self, data: Mapping[str, Any], site: Site) -> CommentIn:
@@ -89,9 +91,11 @@ class CommentService:
     async def submit(
         self, comment: CommentIn, site: Site, client: str, now: datetime | None = None
     ) -> StoredComment:
-        """Store a validated comment after flood control; rendered once, here."""
+        """Store a validated comment after flood control; rendered once, here. With
+        ``comments_check_deliverability``, DNS is asked about the email domain first."""
         now = now or datetime.now(UTC)
-        await self.guard.check_flood(self.store, client, now)
+        if self.settings.comments_check_deliverability:
+            await check_email_domain(comment.email)
         status = moderation_status(
             comment.text,
             self.settings.comments_moderation,
@@ -116,8 +120,9 @@ class CommentService:
             text_hash=text_hash(comment.text),
             max_depth=self.settings.comments_max_depth,
             now=now,
+            flood=self.guard.flood_limits(),
         )
-        await self.store.hit("comment", client, now)
+        self.housekeeping.start_if_due()
         return stored
 
     def public(self, stored: StoredComment) -> Comment:
@@ -240,7 +245,7 @@ class CommentService:
             path="/",
             httponly=True,
             samesite="lax",
-            secure=request.url.scheme == "https",
+            secure=is_https(request),
         )
 
     def own_ids(self, request: Request) -> frozenset[int]:

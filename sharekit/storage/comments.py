@@ -7,25 +7,30 @@ caller did wrong.
 
 from __future__ import annotations
 
+import math
 import secrets
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import UniqueConstraint, delete, func, select, update
+from sqlalchemy import Integer, UniqueConstraint, bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.expression import Executable
 
 from . import cursors
 from .database import Database
-from .errors import CommentNotFound, DuplicateComment, ParentNotFound
+from .errors import CommentNotFound, DuplicateComment, ParentNotFound, TooManyComments
 from .listing import read_page
 from .records import COMMENT_STATUSES, StoredComment, Thread
 from .tables import DUPLICATE_COMMENT, comments, rate_events, sites, threads
 from .types import require_aware
 
-__all__ = ["CommentStore"]
+__all__ = ["FLOOD_KIND", "CommentStore", "FloodLimit", "SiteComment"]
+
+FLOOD_KIND = "comment"
 
 # A SQLAlchemy Row: its attributes are untyped anyway, and its generic parameters differ
 # between SQLAlchemy 2.0 and 2.1.
@@ -47,6 +52,23 @@ _WITH_THREAD = select(comments, threads.c.key.label("thread_key"), threads.c.sit
 )
 
 
+@dataclass(frozen=True)
+class SiteComment:
+    """A comment with the page it is on, for lists across threads."""
+
+    comment: StoredComment
+    thread_url: str
+    thread_title: str
+
+
+@dataclass(frozen=True)
+class FloodLimit:
+    """At most ``count`` comments per client key in any ``seconds``."""
+
+    count: int
+    seconds: int
+
+
 def _record(row: _Row, thread_key: str | None = None, site: str | None = None) -> StoredComment:
     values = dict(row._mapping)
     if thread_key is not None:
@@ -64,14 +86,61 @@ def _duplicate(exc: IntegrityError) -> bool:
     return any(mark in message for mark in _DUPLICATE_MARKS)
 
 
+@dataclass(frozen=True)
+class _Statements:
+    """The statements of the posting path, built once: constructing a SQLAlchemy statement
+    and its cache key costs more than running it on SQLite."""
+
+    add_site: Executable
+    touch_thread: Executable
+    add_comment: Executable
+    add_event: Executable
+    recent_events: Executable
+    lock_client: Executable | None
+
+    @classmethod
+    def build(cls, dialect: str) -> _Statements:
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        return cls(
+            add_site=insert(sites).on_conflict_do_nothing(),
+            # Insert or touch in one statement: the first url and title stay, the version
+            # goes up, and the row lock orders concurrent writers to this thread.
+            touch_thread=insert(threads)
+            .on_conflict_do_update(
+                index_elements=[threads.c.site, threads.c.key],
+                set_={"version": threads.c.version + 1},
+            )
+            .returning(threads.c.id),
+            add_comment=comments.insert().returning(*comments.c),
+            add_event=rate_events.insert(),
+            recent_events=select(rate_events.c.created_at)
+            .where(
+                rate_events.c.kind == bindparam("kind"),
+                rate_events.c.client_key == bindparam("client_key"),
+                rate_events.c.created_at > bindparam("since"),
+            )
+            .order_by(rate_events.c.created_at.desc())
+            .limit(bindparam("most", type_=Integer)),
+            lock_client=select(
+                func.pg_advisory_xact_lock(func.hashtextextended(bindparam("client_key"), 0))
+            )
+            if dialect == "postgresql"
+            else None,
+        )
+
+
 class CommentStore:
     """Comments of every site in one database."""
 
     def __init__(self, database: Database) -> None:
         self.database = database
         self._dialect = postgresql if database.dialect == "postgresql" else sqlite
+        self._statements = _Statements.build(database.dialect)
+        self._known_sites: set[str] = set()
 
     # -- writing ---------------------------------------------------------------------
+    # Each write is a synchronous job for the group commit (``Database.write``): many
+    # run in one transaction, each in a savepoint of its own.
 
     async def add(
         self,
@@ -93,84 +162,71 @@ class CommentStore:
         text_hash: str,
         max_depth: int,
         now: datetime,
+        flood: Sequence[FloodLimit] = (),
     ) -> StoredComment:
         """Store a comment, creating the site and thread on first use.
 
         A reply deeper than ``max_depth`` is attached to the parent's ancestor at
-        ``max_depth - 1``, so it lands at ``max_depth``. Raises :class:`ParentNotFound` and
-        :class:`DuplicateComment`; nothing is stored then.
+        ``max_depth - 1``, so it lands at ``max_depth``. With ``flood`` limits and a
+        ``client_key``, the client's earlier comments are counted in the same transaction
+        (so concurrent posts in any process cannot all slip through) and this one is
+        recorded. Raises :class:`ParentNotFound`, :class:`DuplicateComment` and
+        :class:`TooManyComments`; nothing is stored then.
         """
         _check_status(status)
         now = require_aware(now)
         consent_at = require_aware(consent_at) if consent_at else None
-        insert = self._dialect.insert
-        async with self.database.writing() as connection:
-            await connection.execute(
-                insert(sites).values(key=site, created_at=now).on_conflict_do_nothing()
-            )
-            # Insert or touch in one statement: the first url and title stay, the version
-            # goes up, and the row lock orders concurrent writers to this thread.
-            thread_id = (
-                await connection.execute(
-                    insert(threads)
-                    .values(site=site, key=thread_key, url=url, title=title, created_at=now)
-                    .on_conflict_do_update(
-                        index_elements=[threads.c.site, threads.c.key],
-                        set_={"version": threads.c.version + 1},
-                    )
-                    .returning(threads.c.id)
-                )
+        statements = self._statements
+        comment = {
+            "author": author,
+            "email": email,
+            "author_key": author_key,
+            "website": website,
+            "text": text,
+            "html": html,
+            "status": status,
+            "created_at": now,
+            "client_key": client_key,
+            "consent_at": consent_at,
+            "text_hash": text_hash,
+        }
+        counted = bool(flood) and client_key is not None
+        known_sites = self._known_sites
+
+        def job(connection: Connection) -> StoredComment:
+            if counted:
+                assert client_key is not None
+                _check_flood(connection, statements, client_key, now, flood)
+            if site not in known_sites:  # sites are never removed
+                connection.execute(statements.add_site, {"key": site, "created_at": now})
+            thread_id = connection.execute(
+                statements.touch_thread,
+                {"site": site, "key": thread_key, "url": url, "title": title, "created_at": now},
             ).scalar_one()
-            parent = await self._parent(connection, thread_id, parent_id, max_depth)
+            parent = _parent(connection, thread_id, parent_id, max_depth)
             values = {
+                **comment,
                 "thread_id": thread_id,
                 "parent_id": parent.id if parent else None,
                 "root_id": (parent.root_id or parent.id) if parent else None,
                 "depth": parent.depth + 1 if parent else 0,
-                "author": author,
-                "email": email,
-                "author_key": author_key,
-                "website": website,
-                "text": text,
-                "html": html,
-                "status": status,
-                "created_at": now,
-                "client_key": client_key,
-                "consent_at": consent_at,
-                "text_hash": text_hash,
             }
             try:
-                row = (
-                    await connection.execute(
-                        comments.insert().values(values).returning(*comments.c)
-                    )
-                ).one()
+                row = connection.execute(statements.add_comment, values).one()
             except IntegrityError as exc:
                 if _duplicate(exc):
                     raise DuplicateComment() from exc
                 raise
-        return _record(row, thread_key, site)
+            if counted:
+                connection.execute(
+                    statements.add_event,
+                    {"kind": FLOOD_KIND, "client_key": client_key, "created_at": now},
+                )
+            return _record(row, thread_key, site)
 
-    async def _parent(
-        self, connection: AsyncConnection, thread_id: int, parent_id: int | None, max_depth: int
-    ) -> _Row | None:
-        """The comment a reply attaches to (``None``: top level), after depth clamping."""
-        if parent_id is None:
-            return None
-        parent = await self._node(connection, parent_id)
-        if parent is None or parent.thread_id != thread_id or parent.status in {"deleted", "spam"}:
-            raise ParentNotFound()
-        while parent is not None and parent.depth + 1 > max_depth:
-            parent = await self._node(connection, parent.parent_id) if parent.parent_id else None
-        return parent
-
-    @staticmethod
-    async def _node(connection: AsyncConnection, comment_id: int) -> _Row | None:
-        columns = comments.c.id, comments.c.thread_id, comments.c.parent_id, comments.c.root_id
-        query = select(*columns, comments.c.depth, comments.c.status).where(
-            comments.c.id == comment_id
-        )
-        return (await connection.execute(query)).first()
+        stored = await self.database.write(job)
+        known_sites.add(site)
+        return stored
 
     async def update_text(
         self, comment_id: int, text: str, html: str, text_hash: str, now: datetime
@@ -179,85 +235,29 @@ class CommentStore:
         author already posted the new text in this thread."""
         values = {"text": text, "html": html, "text_hash": text_hash}
         values_now = {**values, "edited_at": require_aware(now)}
-        async with self.database.writing() as connection:
+
+        def job(connection: Connection) -> StoredComment:
             try:
-                return await self._change(connection, comment_id, values_now)
+                return _change(connection, comment_id, values_now)
             except IntegrityError as exc:
                 if _duplicate(exc):
                     raise DuplicateComment() from exc
                 raise
 
+        return await self.database.write(job)
+
     async def set_status(self, comment_id: int, status: str) -> StoredComment:
         """Approve, hold, mark as spam or as deleted (keeping the data: see :meth:`delete`)."""
         _check_status(status)
-        async with self.database.writing() as connection:
-            return await self._change(connection, comment_id, {"status": status})
-
-    async def _change(
-        self, connection: AsyncConnection, comment_id: int, values: dict[str, Any]
-    ) -> StoredComment:
-        await self._lock_thread_of(connection, comment_id)
-        await connection.execute(
-            update(comments).where(comments.c.id == comment_id).values(values)
+        return await self.database.write(
+            lambda connection: _change(connection, comment_id, {"status": status})
         )
-        row = (await connection.execute(_WITH_THREAD.where(comments.c.id == comment_id))).one()
-        return _record(row)
 
     async def delete(self, comment_id: int) -> None:
         """Remove a comment. One with replies stays as a ``deleted`` placeholder without
         any personal data, so the replies keep their place; deleted placeholders left
         without replies go too."""
-        async with self.database.writing() as connection:
-            node = await self._lock_thread_of(connection, comment_id)
-            if await self._has_replies(connection, comment_id):
-                await connection.execute(
-                    update(comments)
-                    .where(comments.c.id == comment_id)
-                    .values(
-                        status="deleted",
-                        author="",
-                        email=None,
-                        website=None,
-                        client_key=None,
-                        consent_at=None,
-                        text="",
-                        html="",
-                        # Random, so the erased row can never collide on the duplicate key.
-                        author_key=secrets.token_hex(32),
-                    )
-                )
-            else:
-                while node is not None:
-                    await connection.execute(delete(comments).where(comments.c.id == node.id))
-                    node = await self._node(connection, node.parent_id) if node.parent_id else None
-                    if node is None or node.status != "deleted":
-                        break
-                    if await self._has_replies(connection, node.id):
-                        break
-
-    async def _lock_thread_of(self, connection: AsyncConnection, comment_id: int) -> _Row:
-        """The comment's node, after bumping its thread's version. Every writer takes the
-        thread row first, then comments: concurrent writers to one thread queue up instead
-        of deadlocking, and a reply and the deletion of its parent see each other."""
-        node = await self._node(connection, comment_id)
-        if node is not None:
-            await self._bump(connection, node.thread_id)
-            # Read again under the lock: a writer before us may have changed or removed it.
-            node = await self._node(connection, comment_id)
-        if node is None:
-            raise CommentNotFound()
-        return node
-
-    @staticmethod
-    async def _has_replies(connection: AsyncConnection, comment_id: int) -> bool:
-        query = select(comments.c.id).where(comments.c.parent_id == comment_id).limit(1)
-        return (await connection.execute(query)).first() is not None
-
-    @staticmethod
-    async def _bump(connection: AsyncConnection, thread_id: int) -> None:
-        await connection.execute(
-            update(threads).where(threads.c.id == thread_id).values(version=threads.c.version + 1)
-        )
+        await self.database.write(lambda connection: _delete(connection, comment_id))
 
     # -- reading ---------------------------------------------------------------------
 
@@ -317,6 +317,40 @@ class CommentStore:
         cursor = cursors.encode(following, newest_first=newest_first) if following else None
         return [_record(row, thread_key, site) for row in rows], cursor
 
+    async def recent(self, site: str, limit: int = 50) -> list[SiteComment]:
+        """The newest approved comments of a whole site, newest first, with the url and
+        title of their threads (for the site's feed)."""
+        query = (
+            select(
+                comments,
+                threads.c.key.label("thread_key"),
+                threads.c.site,
+                threads.c.url.label("thread_url"),
+                threads.c.title.label("thread_title"),
+            )
+            .join(threads, threads.c.id == comments.c.thread_id)
+            .where(threads.c.site == site, comments.c.status == "approved")
+            .order_by(comments.c.created_at.desc(), comments.c.id.desc())
+            .limit(limit)
+        )
+        async with self.database.reading() as connection:
+            rows = (await connection.execute(query)).all()
+        found = []
+        for row in rows:
+            values = dict(row._mapping)
+            url, title = values.pop("thread_url"), values.pop("thread_title")
+            found.append(SiteComment(StoredComment(**values), url, title))
+        return found
+
+    async def site_version(self, site: str) -> str:
+        """A value that changes with every write to any thread of ``site``."""
+        query = select(func.count(), func.coalesce(func.sum(threads.c.version), 0)).where(
+            threads.c.site == site
+        )
+        async with self.database.reading() as connection:
+            count, total = (await connection.execute(query)).one()
+        return f"{count}.{total}"
+
     async def counts(self, site: str, thread_keys: Iterable[str]) -> dict[str, int]:
         """Approved comments per thread key (0 for threads nobody commented on yet)."""
         keys = list(dict.fromkeys(thread_keys))
@@ -358,8 +392,9 @@ class CommentStore:
     async def hit(self, kind: str, client_key: str, now: datetime) -> None:
         """Count one ``kind`` of action by a client (a keyed hash, never an address)."""
         values = {"kind": kind, "client_key": client_key, "created_at": require_aware(now)}
-        async with self.database.writing() as connection:
-            await connection.execute(rate_events.insert().values(values))
+        await self.database.write(
+            lambda connection: connection.execute(rate_events.insert().values(values))
+        )
 
     async def hits(self, kind: str, client_key: str, since: datetime) -> int:
         """How often a client did ``kind`` since ``since``, in every process."""
@@ -375,13 +410,132 @@ class CommentStore:
         """Forget rate events and comments' client keys older than ``before``; the number
         of rows touched."""
         before = require_aware(before)
-        async with self.database.writing() as connection:
-            events = await connection.execute(
+
+        def job(connection: Connection) -> int:
+            events = connection.execute(
                 delete(rate_events).where(rate_events.c.created_at < before)
             )
-            keys = await connection.execute(
+            keys = connection.execute(
                 update(comments)
                 .where(comments.c.client_key.is_not(None), comments.c.created_at < before)
                 .values(client_key=None)
             )
-        return int(events.rowcount) + int(keys.rowcount)
+            return int(events.rowcount) + int(keys.rowcount)
+
+        return await self.database.write(job)
+
+
+# -- the jobs' parts (synchronous: they run inside a group commit) ----------------------
+
+
+def _check_flood(
+    connection: Connection,
+    statements: _Statements,
+    client_key: str,
+    now: datetime,
+    limits: Sequence[FloodLimit],
+) -> None:
+    """Raise :class:`TooManyComments` when a limit is reached. Reads at most the newest
+    ``max(limit)`` events of this client, however many it has."""
+    if statements.lock_client is not None:  # one transaction per client key at a time
+        connection.execute(statements.lock_client, {"client_key": client_key})
+    longest = max(limit.seconds for limit in limits)
+    newest = (
+        connection.execute(
+            statements.recent_events,
+            {
+                "kind": FLOOD_KIND,
+                "client_key": client_key,
+                "since": now - timedelta(seconds=longest),
+                "most": max(limit.count for limit in limits),
+            },
+        )
+        .scalars()
+        .all()
+    )
+    for limit in limits:
+        window = [at for at in newest if at > now - timedelta(seconds=limit.seconds)]
+        if len(window) >= limit.count:
+            # Free again when the oldest event that still counts leaves the window.
+            oldest = window[limit.count - 1]
+            wait = limit.seconds - (now - oldest).total_seconds()
+            raise TooManyComments(retry_after=max(1, math.ceil(wait)))
+
+
+def _parent(
+    connection: Connection, thread_id: int, parent_id: int | None, max_depth: int
+) -> _Row | None:
+    """The comment a reply attaches to (``None``: top level), after depth clamping."""
+    if parent_id is None:
+        return None
+    parent = _node(connection, parent_id)
+    if parent is None or parent.thread_id != thread_id or parent.status in {"deleted", "spam"}:
+        raise ParentNotFound()
+    while parent is not None and parent.depth + 1 > max_depth:
+        parent = _node(connection, parent.parent_id) if parent.parent_id else None
+    return parent
+
+
+def _node(connection: Connection, comment_id: int) -> _Row | None:
+    columns = comments.c.id, comments.c.thread_id, comments.c.parent_id, comments.c.root_id
+    query = select(*columns, comments.c.depth, comments.c.status).where(
+        comments.c.id == comment_id
+    )
+    return connection.execute(query).first()
+
+
+def _change(connection: Connection, comment_id: int, values: dict[str, Any]) -> StoredComment:
+    _lock_thread_of(connection, comment_id)
+    connection.execute(update(comments).where(comments.c.id == comment_id).values(values))
+    row = connection.execute(_WITH_THREAD.where(comments.c.id == comment_id)).one()
+    return _record(row)
+
+
+def _delete(connection: Connection, comment_id: int) -> None:
+    node: _Row | None = _lock_thread_of(connection, comment_id)
+    if _has_replies(connection, comment_id):
+        connection.execute(
+            update(comments)
+            .where(comments.c.id == comment_id)
+            .values(
+                status="deleted",
+                author="",
+                email=None,
+                website=None,
+                client_key=None,
+                consent_at=None,
+                text="",
+                html="",
+                # Random, so the erased row can never collide on the duplicate key.
+                author_key=secrets.token_hex(32),
+            )
+        )
+        return
+    while node is not None:
+        connection.execute(delete(comments).where(comments.c.id == node.id))
+        node = _node(connection, node.parent_id) if node.parent_id else None
+        if node is None or node.status != "deleted" or _has_replies(connection, node.id):
+            break
+
+
+def _lock_thread_of(connection: Connection, comment_id: int) -> _Row:
+    """The comment's node, after bumping its thread's version. Every writer takes the
+    thread row first, then comments: concurrent writers to one thread queue up instead
+    of deadlocking, and a reply and the deletion of its parent see each other."""
+    node = _node(connection, comment_id)
+    if node is not None:
+        connection.execute(
+            update(threads)
+            .where(threads.c.id == node.thread_id)
+            .values(version=threads.c.version + 1)
+        )
+        # Read again under the lock: a writer before us may have changed or removed it.
+        node = _node(connection, comment_id)
+    if node is None:
+        raise CommentNotFound()
+    return node
+
+
+def _has_replies(connection: Connection, comment_id: int) -> bool:
+    query = select(comments.c.id).where(comments.c.parent_id == comment_id).limit(1)
+    return connection.execute(query).first() is not None

@@ -5,17 +5,21 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import AsyncIterator
+import weakref
+from collections.abc import AsyncIterator, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import event
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from sharekit.errors import ConfigurationError, ServiceUnavailable
+
+from .writer import GroupCommit, Job, Outcome, run_jobs
 
 __all__ = ["UNAVAILABLE", "Database"]
 
@@ -26,6 +30,8 @@ UNAVAILABLE = (SQLAlchemyError, OSError)
 # Connections of the writer engine carry this option; on SQLite their BEGIN takes the
 # write lock at once (see ``_sqlite_begin``).
 _WRITE = "sharekit_write"
+
+T = TypeVar("T")
 
 
 def _sqlite_connect(dbapi_connection: object, _record: object) -> None:
@@ -75,7 +81,12 @@ class Database:
         self.dialect = parsed.get_backend_name()
         if self.dialect not in {"sqlite", "postgresql"}:
             raise ConfigurationError("database_url must be a sqlite or postgresql URL")
-        if self.dialect == "sqlite" and parsed.database and parsed.database != ":memory:":
+        if self.dialect == "sqlite":
+            if not parsed.database or parsed.database == ":memory:":
+                raise ConfigurationError(
+                    "database_url must name a SQLite file (an in-memory database would be "
+                    "a different one on every connection)"
+                )
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         self.url = parsed
         self.auto_migrate = auto_migrate
@@ -84,9 +95,33 @@ class Database:
             event.listen(self.engine.sync_engine, "connect", _sqlite_connect)
             event.listen(self.engine.sync_engine, "begin", _sqlite_begin)
         self._writer = self.engine.execution_options(**{_WRITE: True})
+        # SQLite: the group commit runs each batch on a plain sqlite3 connection in one
+        # thread of its own, one hand-over per batch instead of one per statement.
+        self._sync_writer: Engine | None = None
+        self._thread: ThreadPoolExecutor | None = None
+        if self.dialect == "sqlite":
+            sync_engine = create_engine(
+                parsed.set(drivername="sqlite"),
+                connect_args={"check_same_thread": False},
+                pool_size=1,
+                max_overflow=0,
+            )
+            # No "begin" listener here: any connection event makes SQLAlchemy dispatch
+            # events around every statement; ``_execute_here`` says BEGIN IMMEDIATE itself.
+            event.listen(sync_engine, "connect", _sqlite_connect)
+            self._sync_writer = sync_engine
+        self._group = GroupCommit(self._execute)
         self._ready = False
-        self._lock = asyncio.Lock()
+        self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+            weakref.WeakKeyDictionary()
+        )
         self._quick: sqlite3.Connection | None = None
+
+    def created(self) -> bool:
+        """``False`` for a SQLite file nobody has written yet (a server database: ``True``)."""
+        if self.dialect != "sqlite":
+            return True
+        return Path(self.url.database or "").exists()
 
     async def ready(self) -> AsyncEngine:
         """The engine, after making sure the schema is at the revision this code needs.
@@ -98,7 +133,13 @@ class Database:
         if not self._ready:
             from . import migrate  # migrate builds on this module
 
-            async with self._lock:  # concurrent first requests migrate once
+            # Concurrent first requests migrate once per event loop (the sync template tags
+            # run a loop of their own; an upgrade is safe to run twice, even at once).
+            loop = asyncio.get_running_loop()
+            lock = self._locks.get(loop)
+            if lock is None:
+                lock = self._locks[loop] = asyncio.Lock()
+            async with lock:
                 if not self._ready:
                     if self.auto_migrate:
                         await migrate.upgrade(self)
@@ -124,6 +165,41 @@ class Database:
         await self.ready()
         async with self.unmigrated_writing() as connection:
             yield connection
+
+    async def write(self, job: Callable[[Connection], T]) -> T:
+        """Run ``job`` (a function of a synchronous connection) in the next group commit;
+        its result once committed. What ``job`` raises reaches only this caller, and
+        nothing it did is kept; database errors become 503s."""
+        await self.ready()
+        result: T = await self._group.run(job)
+        return result
+
+    async def _execute(self, jobs: Sequence[Job]) -> list[Outcome]:
+        try:
+            if self._sync_writer is not None:
+                if self._thread is None:
+                    self._thread = ThreadPoolExecutor(1, thread_name_prefix="sharekit-writer")
+                loop = asyncio.get_running_loop()
+                return await loop.run_in_executor(self._thread, self._execute_here, jobs)
+            async with self._writer.begin() as connection:
+                return await connection.run_sync(run_jobs, jobs)
+        except UNAVAILABLE as exc:
+            raise ServiceUnavailable(retry_after=5) from exc
+
+    def _execute_here(self, jobs: Sequence[Job]) -> list[Outcome]:
+        assert self._sync_writer is not None
+        with self._sync_writer.connect() as connection:
+            # The driver is in autocommit mode (``_sqlite_connect``): this BEGIN is the
+            # only transaction, and taking the write lock up front waits (busy_timeout)
+            # for writers in other processes instead of failing later.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            try:
+                outcomes = run_jobs(connection, jobs)
+            except BaseException:
+                connection.exec_driver_sql("ROLLBACK")
+                raise
+            connection.exec_driver_sql("COMMIT")
+            return outcomes
 
     @asynccontextmanager
     async def unmigrated_writing(self) -> AsyncIterator[AsyncConnection]:
@@ -154,7 +230,13 @@ class Database:
 
     async def close(self) -> None:
         """Close every pooled connection."""
+        await self._group.wait_idle()
         if self._quick is not None:
             self._quick.close()
             self._quick = None
+        if self._thread is not None:
+            self._thread.shutdown()
+            self._thread = None
+        if self._sync_writer is not None:
+            self._sync_writer.engine.dispose()
         await self.engine.dispose()

@@ -9,14 +9,22 @@
     └── CommentNotFound     404: no comment with this id
     HTTPError
     └── DuplicateComment    409: the same author already posted the same text here
+    RateLimited
+    └── TooManyComments     429: this client's comment limit is reached for now
 """
 
 from __future__ import annotations
 
-from sharekit.errors import BadRequest, HTTPError, NotFound
+from sharekit.errors import BadRequest, HTTPError, NotFound, RateLimited
 from sharekit.i18n import N_
 
-__all__ = ["CommentNotFound", "DuplicateComment", "InvalidCursor", "ParentNotFound"]
+__all__ = [
+    "CommentNotFound",
+    "DuplicateComment",
+    "InvalidCursor",
+    "ParentNotFound",
+    "TooManyComments",
+]
 
 
 class ParentNotFound(BadRequest):
@@ -43,3 +51,7 @@ class DuplicateComment(HTTPError):
 
     status_code = 409
     default_message = N_("You have already posted this comment in this thread.")
+
+
+class TooManyComments(RateLimited):
+    """429: the client posted as many comments as the flood limits allow for now."""

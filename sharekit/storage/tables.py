@@ -119,6 +119,8 @@ comments = Table(
     # roots, already in page order.
     Index("ix_comments_listing", "thread_id", "status", "root_id", "created_at", "id"),
     Index("ix_comments_client", "client_key", "created_at"),
+    # A site's newest approved comments (its feed), newest first.
+    Index("ix_comments_recent", "status", "created_at", "id"),
     # "Has it replies?" on delete, and the foreign-key check when a row goes.
     Index("ix_comments_parent", "parent_id"),
 )
