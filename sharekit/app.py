@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from . import __version__
+from . import __version__, openapi
 from .comments import authors as comment_authors
 from .comments import feeds as comment_feeds
 from .comments import routes as comment_routes
@@ -53,6 +53,7 @@ def _routes(state: AppState) -> list[BaseRoute]:
         *share_routes.routes(),
         *comment_authors.routes(),
         *comment_feeds.routes(),
+        *openapi.routes(),
     ]
 
 

@@ -195,6 +195,8 @@ def wants_json(request: Request) -> bool:
     content_type = request.headers.get("content-type", "")
     if "/api/" in request.url.path or content_type.startswith("application/json"):
         return True
+    if request.query_params.get("format") == "json":
+        return True
     return "application/json" in accept and "text/html" not in accept
 
 

@@ -10,10 +10,16 @@ import gettext
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from babel.core import Locale, UnknownLocaleError
-from babel.dates import format_datetime
+from babel.dates import (
+    DateTimePattern,
+    format_datetime,
+    get_date_format,
+    get_datetime_format,
+    get_time_format,
+)
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
@@ -57,11 +63,38 @@ def _locale(lang: str) -> Locale:
         return Locale.parse("en")
 
 
+_Length = Literal["full", "long", "medium", "short"]
+
+
+@lru_cache(maxsize=256)
+def _datetime_patterns(lang: str, format: _Length) -> tuple[str, DateTimePattern, DateTimePattern]:
+    locale = _locale(lang)
+    glue = str(get_datetime_format(format, locale=locale)).replace("'", "")
+    return glue, get_time_format(format, locale=locale), get_date_format(format, locale=locale)
+
+
+def format_local(value: datetime, lang: str, format: str = "medium") -> str:
+    """``value`` as Babel's ``format_datetime`` writes it in ``lang``, in UTC, with the
+    locale's patterns looked up once instead of on every call (a thread shows many dates).
+
+    >>> from datetime import datetime, UTC
+    >>> format_local(datetime(2026, 5, 1, 14, 3, tzinfo=UTC), "de")
+    '01.05.2026, 14:03:00'
+    """
+    value = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+    if format not in ("full", "long", "medium", "short"):
+        return format_datetime(value, format=format, locale=_locale(lang), tzinfo=UTC)
+    glue, time_pattern, date_pattern = _datetime_patterns(lang, cast(_Length, format))
+    locale = _locale(lang)
+    time_text = time_pattern.apply(value.timetz(), locale, reference_date=value.date())
+    date_text = date_pattern.apply(value.date(), locale)
+    return glue.replace("{0}", time_text).replace("{1}", date_text)
+
+
 @pass_context
 def _localdate(context: Context, value: datetime, format: str = "medium") -> str:
     """A date and time in the context's language (Babel), in UTC."""
-    locale = _locale(str(context.get("lang", "en")))
-    return format_datetime(value, format=format, locale=locale, tzinfo=UTC)
+    return format_local(value, str(context.get("lang", "en")), format)
 
 
 class Renderer:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Sequence
-from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address, ip_network
+from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address
 from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -73,6 +73,8 @@ class Tokens:
 
 
 ProxyNetwork = IPv4Network | IPv6Network
+_IPV4_24 = (2**32 - 1) ^ (2**8 - 1)
+_IPV6_48 = (2**128 - 1) ^ (2**80 - 1)
 
 
 def client_ip(
@@ -104,8 +106,9 @@ def anonymise_ip(address: IPv4Address | IPv6Address) -> str:
     >>> anonymise_ip(ip_address("203.0.113.77"))
     '203.0.113.0/24'
     """
-    prefix = 24 if address.version == 4 else 48
-    return str(ip_network(f"{address}/{prefix}", strict=False))
+    if address.version == 4:
+        return f"{IPv4Address(int(address) & _IPV4_24)}/24"
+    return f"{IPv6Address(int(address) & _IPV6_48)}/48"
 
 
 def client_key(secret_key: str, address: IPv4Address | IPv6Address | None) -> str:

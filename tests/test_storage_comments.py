@@ -597,6 +597,23 @@ async def test_purge_forgets_old_events_and_client_keys(store: CommentStore) -> 
     assert await store.purge(cutoff) == 0
 
 
+async def test_what_add_returns_is_what_is_stored(store: CommentStore) -> None:
+    """The posting path builds its answer from what it wrote (on SQLite through the plain
+    driver): reading the rows back through SQLAlchemy gives the same records."""
+    moment = T0 + timedelta(microseconds=123_456)
+    root = await add(store, "root", at=moment)
+    reply = await store.add(
+        **comment_values("reply", parent=root.id, author="Bo", at=moment),
+        flood=(FloodLimit(5, 15),),
+    )
+    assert await store.get(root.id) == root
+    assert await store.get(reply.id) == reply
+    assert reply.created_at == moment
+    assert reply.consent_at == moment
+    assert await store.hits("comment", "client-1", moment - timedelta(seconds=1)) == 1
+    assert await store.hits("comment", "client-1", moment) == 1  # since is inclusive
+
+
 async def test_flood_limits_refuse_and_say_when_to_come_back(store: CommentStore) -> None:
     limits = (FloodLimit(1, 15), FloodLimit(3, 3600))
     await store.add(**comment_values("first", at=T0), flood=limits)

@@ -25,6 +25,7 @@ _FOREGROUND = (0.34, 0.6)
 _BACKGROUND = (0.9, 0.7)
 
 
+@lru_cache(maxsize=1024)  # 360 hues, two shades
 def _colour(hue: float, lightness: float, saturation: float) -> str:
     red, green, blue = colorsys.hls_to_rgb(hue, lightness, saturation)
     return "#{:02x}{:02x}{:02x}".format(*(round(channel * 255) for channel in (red, green, blue)))
@@ -40,6 +41,11 @@ def _cells(bits: int) -> list[list[bool]]:
         for row in rows:
             row[_GRID // 2] = True
     return rows
+
+
+@lru_cache(maxsize=1 << (_GRID * _HALF))  # one per pattern: the low 15 bits decide
+def _pattern(bits: int) -> str:
+    return _path(_cells(bits))
 
 
 def _path(cells: list[list[bool]]) -> str:
@@ -63,7 +69,7 @@ def _path(cells: list[list[bool]]) -> str:
 def _svg(key: str, size: int, label: str) -> Markup:
     digest = hashlib.sha256(key.encode("utf-8")).digest()
     hue = int.from_bytes(digest[:2], "big") % 360 / 360
-    cells = _cells(int.from_bytes(digest[2:6], "big"))
+    pattern = _pattern(int.from_bytes(digest[2:6], "big") & ((1 << (_GRID * _HALF)) - 1))
     title = f"<title>{escape(label)}</title>" if label else ""
     # Safe to mark: besides the escaped title, only numbers and colours made here go in.
     return Markup(  # noqa: S704
@@ -71,7 +77,7 @@ def _svg(key: str, size: int, label: str) -> Markup:
         f' width="{size}" height="{size}" class="sk-avatar" aria-hidden="true"'
         ' focusable="false" shape-rendering="crispEdges">'
         f'{title}<rect width="5" height="5" fill="{_colour(hue, *_BACKGROUND)}"/>'
-        f'<path fill="{_colour(hue, *_FOREGROUND)}" d="{_path(cells)}"/></svg>'
+        f'<path fill="{_colour(hue, *_FOREGROUND)}" d="{pattern}"/></svg>'
     )
 
 

@@ -24,6 +24,7 @@ from sharekit.storage.records import StoredComment
 
 from .guard import HONEYPOT, Guard, moderation_status
 from .identicon import avatar_key, identicon
+from .labels import comment_labels, link_queries
 from .listings import ListingCache
 from .models import Comment, CommentIn, CommentLimits, check_email_domain, parse_comment
 from .text import render, text_hash
@@ -197,6 +198,8 @@ class CommentService:
             parent=parent,
             token=self.guard.issue(site.key, thread),
             settings=self.settings,
+            labels=comment_labels(self.renderer.catalogs, lang),
+            **link_queries(site.key, thread, url, title, lang),
         )
 
     def render_item(
@@ -213,6 +216,8 @@ class CommentService:
             url=url,
             title=title,
             base=base,
+            labels=comment_labels(self.renderer.catalogs, lang),
+            **link_queries(site.key, comment.thread, url, title, lang),
         )
 
     async def counts(self, site: Site, threads: Sequence[str]) -> dict[str, int]:

@@ -7,30 +7,28 @@ caller did wrong.
 
 from __future__ import annotations
 
-import math
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, UniqueConstraint, bindparam, delete, func, select, update
+from sqlalchemy import UniqueConstraint, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.sql.expression import Executable
 
 from . import cursors
 from .database import Database
-from .errors import CommentNotFound, DuplicateComment, ParentNotFound, TooManyComments
+from .errors import CommentNotFound, DuplicateComment, ParentNotFound
 from .listing import read_page
+from .posting import FLOOD_KIND, FloodLimit, PostingStatements, check_flood
 from .records import COMMENT_STATUSES, StoredComment, Thread
-from .tables import DUPLICATE_COMMENT, comments, rate_events, sites, threads
+from .tables import DUPLICATE_COMMENT, comments, rate_events, threads
 from .types import require_aware
 
 __all__ = ["FLOOD_KIND", "CommentStore", "FloodLimit", "SiteComment"]
 
-FLOOD_KIND = "comment"
 
 # A SQLAlchemy Row: its attributes are untyped anyway, and its generic parameters differ
 # between SQLAlchemy 2.0 and 2.1.
@@ -61,14 +59,6 @@ class SiteComment:
     thread_title: str
 
 
-@dataclass(frozen=True)
-class FloodLimit:
-    """At most ``count`` comments per client key in any ``seconds``."""
-
-    count: int
-    seconds: int
-
-
 def _record(row: _Row, thread_key: str | None = None, site: str | None = None) -> StoredComment:
     values = dict(row._mapping)
     if thread_key is not None:
@@ -86,56 +76,13 @@ def _duplicate(exc: IntegrityError) -> bool:
     return any(mark in message for mark in _DUPLICATE_MARKS)
 
 
-@dataclass(frozen=True)
-class _Statements:
-    """The statements of the posting path, built once: constructing a SQLAlchemy statement
-    and its cache key costs more than running it on SQLite."""
-
-    add_site: Executable
-    touch_thread: Executable
-    add_comment: Executable
-    add_event: Executable
-    recent_events: Executable
-    lock_client: Executable | None
-
-    @classmethod
-    def build(cls, dialect: str) -> _Statements:
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        return cls(
-            add_site=insert(sites).on_conflict_do_nothing(),
-            # Insert or touch in one statement: the first url and title stay, the version
-            # goes up, and the row lock orders concurrent writers to this thread.
-            touch_thread=insert(threads)
-            .on_conflict_do_update(
-                index_elements=[threads.c.site, threads.c.key],
-                set_={"version": threads.c.version + 1},
-            )
-            .returning(threads.c.id),
-            add_comment=comments.insert().returning(*comments.c),
-            add_event=rate_events.insert(),
-            recent_events=select(rate_events.c.created_at)
-            .where(
-                rate_events.c.kind == bindparam("kind"),
-                rate_events.c.client_key == bindparam("client_key"),
-                rate_events.c.created_at > bindparam("since"),
-            )
-            .order_by(rate_events.c.created_at.desc())
-            .limit(bindparam("most", type_=Integer)),
-            lock_client=select(
-                func.pg_advisory_xact_lock(func.hashtextextended(bindparam("client_key"), 0))
-            )
-            if dialect == "postgresql"
-            else None,
-        )
-
-
 class CommentStore:
     """Comments of every site in one database."""
 
     def __init__(self, database: Database) -> None:
         self.database = database
         self._dialect = postgresql if database.dialect == "postgresql" else sqlite
-        self._statements = _Statements.build(database.dialect)
+        self._statements = PostingStatements.build(database.dialect)
         self._known_sites: set[str] = set()
 
     # -- writing ---------------------------------------------------------------------
@@ -194,12 +141,14 @@ class CommentStore:
         known_sites = self._known_sites
 
         def job(connection: Connection) -> StoredComment:
+            run = statements.run
             if counted:
                 assert client_key is not None
-                _check_flood(connection, statements, client_key, now, flood)
+                check_flood(connection, statements, client_key, now, flood)
             if site not in known_sites:  # sites are never removed
-                connection.execute(statements.add_site, {"key": site, "created_at": now})
-            thread_id = connection.execute(
+                run(connection, statements.add_site, {"key": site, "created_at": now})
+            thread_id = run(
+                connection,
                 statements.touch_thread,
                 {"site": site, "key": thread_key, "url": url, "title": title, "created_at": now},
             ).scalar_one()
@@ -212,17 +161,24 @@ class CommentStore:
                 "depth": parent.depth + 1 if parent else 0,
             }
             try:
-                row = connection.execute(statements.add_comment, values).one()
+                comment_id = run(connection, statements.add_comment, values).scalar_one()
             except IntegrityError as exc:
                 if _duplicate(exc):
                     raise DuplicateComment() from exc
                 raise
             if counted:
-                connection.execute(
+                run(
+                    connection,
                     statements.add_event,
                     {"kind": FLOOD_KIND, "client_key": client_key, "created_at": now},
                 )
-            return _record(row, thread_key, site)
+            return StoredComment(
+                id=comment_id,
+                edited_at=None,
+                thread_key=thread_key,
+                site=site,
+                **values,
+            )
 
         stored = await self.database.write(job)
         known_sites.add(site)
@@ -426,40 +382,6 @@ class CommentStore:
 
 
 # -- the jobs' parts (synchronous: they run inside a group commit) ----------------------
-
-
-def _check_flood(
-    connection: Connection,
-    statements: _Statements,
-    client_key: str,
-    now: datetime,
-    limits: Sequence[FloodLimit],
-) -> None:
-    """Raise :class:`TooManyComments` when a limit is reached. Reads at most the newest
-    ``max(limit)`` events of this client, however many it has."""
-    if statements.lock_client is not None:  # one transaction per client key at a time
-        connection.execute(statements.lock_client, {"client_key": client_key})
-    longest = max(limit.seconds for limit in limits)
-    newest = (
-        connection.execute(
-            statements.recent_events,
-            {
-                "kind": FLOOD_KIND,
-                "client_key": client_key,
-                "since": now - timedelta(seconds=longest),
-                "most": max(limit.count for limit in limits),
-            },
-        )
-        .scalars()
-        .all()
-    )
-    for limit in limits:
-        window = [at for at in newest if at > now - timedelta(seconds=limit.seconds)]
-        if len(window) >= limit.count:
-            # Free again when the oldest event that still counts leaves the window.
-            oldest = window[limit.count - 1]
-            wait = limit.seconds - (now - oldest).total_seconds()
-            raise TooManyComments(retry_after=max(1, math.ceil(wait)))
 
 
 def _parent(
