@@ -11,8 +11,8 @@ request = function()
   counter = counter + 1
   local body = string.format(
     '{"site":"blog","thread":"{thread}","url":"{origin}/post","token":"{token}",'
-    .. '"name":"Bench","email":"bench%d-%d@example.org",'
-    .. '"text":"Comment %d of wrk thread %d, with a few words."}',
+    .. '"name":"Bench","email":"bench{run}-%d-%d@example.org",'
+    .. '"text":"Comment %d of wrk thread %d in run {run}, with a few words."}',
     tid, counter, counter, tid)
   local headers = {}
   headers["Content-Type"] = "application/json"
@@ -20,7 +20,7 @@ request = function()
   headers["Accept"] = "application/json"
   -- A visitor network of its own per request (flood control counts per /24).
   headers["X-Forwarded-For"] = string.format(
-    "%d.%d.%d.7", 10 + tid, math.floor(counter / 256) % 256, counter % 256)
+    "%d.%d.%d.7", 10 + 2 * {run} + tid, math.floor(counter / 256) % 256, counter % 256)
   return wrk.format("POST", "/comments", headers, body)
 end
 

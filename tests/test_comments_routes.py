@@ -1050,6 +1050,26 @@ def test_etag_and_304(client: TestClient, app: Starlette) -> None:
     assert html_page.headers["etag"] != changed.headers["etag"]
 
 
+def test_a_cached_listing_is_sent_as_it_was_first(client: TestClient, app: Starlette) -> None:
+    """The second answer comes from the listing cache, with the same bytes and headers;
+    a foreign-but-allowed origin gets its own entry with its own CORS header."""
+    add(client, app)
+    params = {"site": "blog", "format": "json"}
+    first = client.get("/threads/t1/comments", params=params)
+    again = client.get("/threads/t1/comments", params=params)
+    assert again.content == first.content
+    for name in ("etag", "cache-control", "content-type", "content-length", "vary"):
+        assert again.headers[name] == first.headers[name], name
+    assert "access-control-allow-origin" not in again.headers
+    cors = client.get("/threads/t1/comments", params=params, headers={"origin": BLOG})
+    assert cors.headers["access-control-allow-origin"] == BLOG
+    assert cors.headers["etag"] != first.headers["etag"]
+    not_modified = client.get(
+        "/threads/t1/comments", params=params, headers={"if-none-match": first.headers["etag"]}
+    )
+    assert not_modified.status_code == 304
+
+
 def test_etag_differs_for_the_author_of_a_held_comment(client: TestClient, app: Starlette) -> None:
     params = {"site": "blog", "format": "json"}
     before = client.get("/threads/t1/comments", params=params).headers["etag"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -143,3 +144,31 @@ async def test_writes_on_sqlite_share_one_transaction(tmp_path: Path) -> None:
 def test_an_in_memory_sqlite_database_is_refused() -> None:
     with pytest.raises(ConfigurationError, match="SQLite file"):
         Database("sqlite+aiosqlite:///:memory:")
+
+
+async def test_a_write_lock_held_elsewhere_is_waited_for_without_blocking(
+    tmp_path: Path,
+) -> None:
+    """Another process holds SQLite's write lock: the batch waits for it in a thread, and
+    the event loop keeps serving meanwhile."""
+    path = tmp_path / "w.db"
+    database = Database(f"sqlite+aiosqlite:///{path}")
+    other = sqlite3.connect(path, isolation_level=None)
+    try:
+        await database.write(lambda c: c.execute(text("CREATE TABLE t (v INTEGER)")))
+        other.execute("BEGIN IMMEDIATE")  # the write lock, as another process would hold it
+        write = asyncio.ensure_future(
+            database.write(lambda c: c.execute(text("INSERT INTO t VALUES (1)")))
+        )
+        ticks = 0
+        while ticks < 20:  # the loop runs while the write waits
+            await asyncio.sleep(0.01)
+            ticks += 1
+        assert not write.done()
+        other.execute("COMMIT")
+        await asyncio.wait_for(write, timeout=5)
+        async with database.reading() as connection:
+            assert (await connection.execute(text("SELECT count(*) FROM t"))).scalar() == 1
+    finally:
+        other.close()
+        await database.close()

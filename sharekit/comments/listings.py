@@ -10,17 +10,34 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
+from collections.abc import Hashable
 from dataclasses import dataclass
 
-__all__ = ["Listing", "ListingCache"]
+from starlette.responses import Response
+
+__all__ = ["CachedResponse", "Listing", "ListingCache"]
 
 
 @dataclass(frozen=True)
 class Listing:
-    """A rendered response body and its media type."""
+    """A rendered response body and its media type; with the response's headers and
+    ETag once it is cached for a route."""
 
     body: bytes
     media_type: str
+    headers: tuple[tuple[bytes, bytes], ...] = ()
+    etag: str = ""
+
+
+class CachedResponse(Response):
+    """A cached listing, sent with the headers made when it was cached (a busy thread is
+    asked for thousands of times between two changes)."""
+
+    def __init__(self, listing: Listing) -> None:
+        self.status_code = 200
+        self.body = listing.body
+        self.background = None
+        self.raw_headers = list(listing.headers)
 
 
 class ListingCache:
@@ -29,9 +46,9 @@ class ListingCache:
     def __init__(self, size: int = 256, ttl: float = 60.0) -> None:
         self.size = size
         self.ttl = ttl
-        self._entries: OrderedDict[str, tuple[float, Listing]] = OrderedDict()
+        self._entries: OrderedDict[Hashable, tuple[float, Listing]] = OrderedDict()
 
-    def get(self, key: str) -> Listing | None:
+    def get(self, key: Hashable) -> Listing | None:
         entry = self._entries.get(key)
         if entry is None:
             return None
@@ -46,7 +63,7 @@ class ListingCache:
         """Forget everything (after a change the version would not show, like a delete)."""
         self._entries.clear()
 
-    def put(self, key: str, listing: Listing) -> None:
+    def put(self, key: Hashable, listing: Listing) -> None:
         self._entries[key] = (time.monotonic() + self.ttl, listing)
         self._entries.move_to_end(key)
         while len(self._entries) > self.size:

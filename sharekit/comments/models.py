@@ -26,6 +26,7 @@ __all__ = [
     "Comment",
     "CommentIn",
     "CommentLimits",
+    "Posted",
     "check_email_domain",
     "check_text",
     "parse_comment",
@@ -248,6 +249,18 @@ class Comment(BaseModel):
     status: Status
     created: datetime
     edited: datetime | None
+
+
+class Posted(BaseModel):
+    """The answer to a JSON post: the comment, its list item for the page, the token that
+    lets its author edit it for a while, and a message for the visitor."""
+
+    model_config = ConfigDict(frozen=True)
+
+    comment: Comment
+    html: str
+    edit: str
+    message: str
 
 
 async def check_email_domain(email: str, timeout: float = 3.0) -> None:

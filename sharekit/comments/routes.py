@@ -41,7 +41,8 @@ from sharekit.state import (
     state_of,
 )
 
-from .listings import Listing
+from .listings import CachedResponse, Listing
+from .models import Posted
 from .service import FormState
 from .text import render as render_text
 
@@ -173,20 +174,24 @@ async def _submit_json(request: Request, state: AppState) -> Response:
     comment = state.comments.validate(data, site)
     stored = await state.comments.submit(comment, site, client_key_of(request))
     public = state.comments.public(stored)
-    lang = _lang(state, request, site, _str(data.get("lang")))
+    lang = request.state.sharekit_lang
     base = service_root(request) if request.headers.get("origin") else base_path(request)
     html = state.comments.render_item(
         public, site, comment.url, comment.title, lang, base_path(request) or base
     )
-    body: dict[str, Any] = {
-        "comment": public.model_dump(mode="json"),
-        "html": str(html),
-        "edit": state.comments.edit_token(stored),
-    }
-    translate = state.catalogs.translations(lang).gettext
     held = stored.status == "pending"
-    body["message"] = translate(HELD if held else PUBLISHED)
-    response = JSONResponse(body, status_code=202 if held else 201, headers=_cors(request, site))
+    posted = Posted(
+        comment=public,
+        html=str(html),
+        edit=state.comments.edit_token(stored),
+        message=state.catalogs.translations(lang).gettext(HELD if held else PUBLISHED),
+    )
+    response = Response(
+        posted.model_dump_json(),
+        status_code=202 if held else 201,
+        media_type="application/json",
+        headers=_cors(request, site),
+    )
     state.comments.remember_author(response, request, stored)
     return response
 
@@ -260,20 +265,38 @@ async def thread(request: Request) -> Response:
     )
     lang = _lang(state, request, site, params.get("lang", ""))
     query = request.scope.get("query_string", b"")
+    if_none_match = request.headers.get("if-none-match")
+    links = _links_base(request)
+    cache_key = (version, query, tuple(sorted(own)), wants_json, lang, origin, links)
+    cached = state.comments.listings.get(cache_key)
+    if cached is not None:
+        if if_none_match == cached.etag:
+            return _not_modified(request, site, cached.etag)
+        return CachedResponse(cached)
     tag = hashlib.sha256(
         f"{version}|{query!r}|{sorted(own)}|{wants_json}|{lang}|{origin}".encode()
     ).hexdigest()[:32]
     etag = f'W/"{tag}"'
-    headers = {"etag": etag, "cache-control": "no-cache", **_cors(request, site)}
-    if request.headers.get("if-none-match") == etag:
-        return Response(status_code=304, headers=headers)
-    cache_key = f"{tag}|{_links_base(request)}|{params.get('fragment')}"
-    cached = state.comments.listings.get(cache_key)
-    if cached is None:
-        response = await _render_thread(request, state, site, key, own, lang, wants_json)
-        cached = Listing(bytes(response.body), response.media_type or "text/html")
-        state.comments.listings.put(cache_key, cached)
-    return Response(cached.body, media_type=cached.media_type, headers=headers)
+    if if_none_match == etag:
+        return _not_modified(request, site, etag)
+    rendered = await _render_thread(request, state, site, key, own, lang, wants_json)
+    body = bytes(rendered.body)
+    response = Response(
+        body,
+        media_type=rendered.media_type or "text/html",
+        headers=_listing_headers(request, site, etag),
+    )
+    listing = Listing(body, response.media_type or "", tuple(response.raw_headers), etag)
+    state.comments.listings.put(cache_key, listing)
+    return response
+
+
+def _listing_headers(request: Request, site: Site, etag: str) -> dict[str, str]:
+    return {"etag": etag, "cache-control": "no-cache", **_cors(request, site)}
+
+
+def _not_modified(request: Request, site: Site, etag: str) -> Response:
+    return Response(status_code=304, headers=_listing_headers(request, site, etag))
 
 
 async def _render_thread(

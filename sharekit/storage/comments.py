@@ -151,7 +151,7 @@ class CommentStore:
                 connection,
                 statements.touch_thread,
                 {"site": site, "key": thread_key, "url": url, "title": title, "created_at": now},
-            ).scalar_one()
+            )[0][0]
             parent = _parent(connection, thread_id, parent_id, max_depth)
             values = {
                 **comment,
@@ -161,7 +161,7 @@ class CommentStore:
                 "depth": parent.depth + 1 if parent else 0,
             }
             try:
-                comment_id = run(connection, statements.add_comment, values).scalar_one()
+                comment_id = run(connection, statements.add_comment, values)[0][0]
             except IntegrityError as exc:
                 if _duplicate(exc):
                     raise DuplicateComment() from exc

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from sharekit.errors import ConfigurationError, ServiceUnavailable
@@ -32,12 +32,13 @@ UNAVAILABLE = (SQLAlchemyError, OSError)
 _WRITE = "sharekit_write"
 
 T = TypeVar("T")
+BUSY_TIMEOUT_MS = 5000  # how long a writer waits for another process's write lock
 
 
 def _sqlite_connect(dbapi_connection: object, _record: object) -> None:
     cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
     # First: switching a new file to WAL needs a lock that another process may hold.
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA journal_mode=WAL")  # readers do not block the writer
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -95,8 +96,8 @@ class Database:
             event.listen(self.engine.sync_engine, "connect", _sqlite_connect)
             event.listen(self.engine.sync_engine, "begin", _sqlite_begin)
         self._writer = self.engine.execution_options(**{_WRITE: True})
-        # SQLite: the group commit runs each batch on a plain sqlite3 connection in one
-        # thread of its own, one hand-over per batch instead of one per statement.
+        # SQLite: the group commit runs each batch on a plain sqlite3 connection, in the
+        # event loop while the write lock is free, else in a thread that waits for it.
         self._sync_writer: Engine | None = None
         self._thread: ThreadPoolExecutor | None = None
         if self.dialect == "sqlite":
@@ -176,23 +177,38 @@ class Database:
 
     async def _execute(self, jobs: Sequence[Job]) -> list[Outcome]:
         try:
-            if self._sync_writer is not None:
+            if self._sync_writer is None:
+                async with self._writer.begin() as connection:
+                    return await connection.run_sync(run_jobs, jobs)
+            # SQLite: a batch is a few hundred microseconds of work on a local file, less
+            # than handing it to a thread and back costs. Run it right here when the write
+            # lock is free; when another process holds it, wait for it in a thread.
+            outcomes = self._execute_here(jobs, wait=False)
+            if outcomes is None:
                 if self._thread is None:
                     self._thread = ThreadPoolExecutor(1, thread_name_prefix="sharekit-writer")
                 loop = asyncio.get_running_loop()
-                return await loop.run_in_executor(self._thread, self._execute_here, jobs)
-            async with self._writer.begin() as connection:
-                return await connection.run_sync(run_jobs, jobs)
+                outcomes = await loop.run_in_executor(self._thread, self._execute_here, jobs, True)
+            assert outcomes is not None
+            return outcomes
         except UNAVAILABLE as exc:
             raise ServiceUnavailable(retry_after=5) from exc
 
-    def _execute_here(self, jobs: Sequence[Job]) -> list[Outcome]:
+    def _execute_here(self, jobs: Sequence[Job], wait: bool) -> list[Outcome] | None:
+        """Run a batch in one SQLite transaction; ``None`` (nothing done) when ``wait`` is
+        off and another connection holds the write lock."""
         assert self._sync_writer is not None
         with self._sync_writer.connect() as connection:
+            connection.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS if wait else 0}")
             # The driver is in autocommit mode (``_sqlite_connect``): this BEGIN is the
             # only transaction, and taking the write lock up front waits (busy_timeout)
             # for writers in other processes instead of failing later.
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            try:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+            except OperationalError as exc:
+                if not wait and "locked" in str(exc.orig):
+                    return None
+                raise
             try:
                 outcomes = run_jobs(connection, jobs)
             except BaseException:

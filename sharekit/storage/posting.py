@@ -10,6 +10,7 @@ statements as SQLAlchemy Core. Both run the one storage contract suite.
 from __future__ import annotations
 
 import math
+import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -17,7 +18,8 @@ from typing import Any
 
 from sqlalchemy import Integer, bindparam, func, select
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.engine import Connection, CursorResult
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.expression import Executable
 
 from .errors import TooManyComments
@@ -26,9 +28,6 @@ from .tables import comments, rate_events, sites, threads
 __all__ = ["FLOOD_KIND", "FloodLimit", "PostingStatements", "check_flood"]
 
 FLOOD_KIND = "comment"
-# How SQLAlchemy's SQLite DATETIME writes a (naive UTC) value: fixed width, so text order
-# is time order.
-_SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"
 
 
 @dataclass(frozen=True)
@@ -123,19 +122,32 @@ class PostingStatements:
 
     def run(
         self, connection: Connection, statement: Executable | str, params: Mapping[str, Any]
-    ) -> CursorResult[Any]:
-        """Execute one of the statements with ``params`` (aware datetimes are fine)."""
-        if isinstance(statement, str):
-            plain = {
-                key: _sqlite_time(value) if isinstance(value, datetime) else value
-                for key, value in params.items()
-            }
-            return connection.exec_driver_sql(statement, plain)
-        return connection.execute(statement, dict(params))
+    ) -> Rows:
+        """Execute one of the statements with ``params`` (aware datetimes are fine); the
+        rows it returned."""
+        if not isinstance(statement, str):
+            result = connection.execute(statement, dict(params))
+            return result.all() if result.returns_rows else []
+        plain = {
+            key: _sqlite_time(value) if isinstance(value, datetime) else value
+            for key, value in params.items()
+        }
+        # The driver's own connection, inside the transaction SQLAlchemy's holds; its
+        # errors become SQLAlchemy's, as if SQLAlchemy had run the statement.
+        driver = connection.connection.driver_connection
+        assert isinstance(driver, sqlite3.Connection)
+        try:
+            return driver.execute(statement, plain).fetchall()
+        except sqlite3.Error as exc:
+            raise DBAPIError.instance(statement, plain, exc, sqlite3.Error) from exc
+
+
+Rows = Sequence[Sequence[Any]]
 
 
 def _sqlite_time(value: datetime) -> str:
-    return value.astimezone(UTC).replace(tzinfo=None).strftime(_SQLITE_TIME)
+    # SQLAlchemy's SQLite DATETIME text: naive UTC, always six digits of microseconds.
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def _as_time(value: datetime | str) -> datetime:
@@ -163,8 +175,7 @@ def check_flood(
         "most": max(limit.count for limit in limits),
     }
     newest = [
-        _as_time(at)
-        for at in statements.run(connection, statements.recent_events, params).scalars()
+        _as_time(row[0]) for row in statements.run(connection, statements.recent_events, params)
     ]
     for limit in limits:
         window = [at for at in newest if at > now - timedelta(seconds=limit.seconds)]

@@ -12,6 +12,7 @@ A caller is answered only after the commit: an acknowledged write is stored.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import weakref
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -29,28 +30,32 @@ Outcome = tuple[bool, Any]
 
 MAX_BATCH = 200
 # The database itself failed: the whole transaction is lost, not just one job.
-_FATAL = (OperationalError, InterfaceError, OSError)
+_FATAL = (OperationalError, InterfaceError, OSError, sqlite3.OperationalError)
 
 
 def run_jobs(connection: Connection, jobs: Sequence[Job]) -> list[Outcome]:
     """Run ``jobs`` in the caller's transaction, each in a savepoint; what each returned or
     raised. A failure of the database itself propagates and fails the batch."""
-    # Plain SAVEPOINT statements: SQLAlchemy's nested transactions compile a new clause
-    # each time, which costs more than the job itself on SQLite. The name is the same
-    # for every job; each is released or rolled back before the next one starts.
+    # Plain SAVEPOINT statements (on SQLite straight to the driver): SQLAlchemy's nested
+    # transactions compile a new clause each time, which costs more than a small job. The
+    # name is the same for every job; each is released or rolled back before the next.
+    driver = connection.connection.driver_connection
+    execute = (
+        driver.execute if isinstance(driver, sqlite3.Connection) else connection.exec_driver_sql
+    )
     outcomes: list[Outcome] = []
     for job in jobs:
-        connection.exec_driver_sql("SAVEPOINT sharekit_job")
+        execute("SAVEPOINT sharekit_job")
         try:
             value = job(connection)
         except _FATAL:
             raise
         except Exception as exc:
-            connection.exec_driver_sql("ROLLBACK TO SAVEPOINT sharekit_job")
-            connection.exec_driver_sql("RELEASE SAVEPOINT sharekit_job")
+            execute("ROLLBACK TO SAVEPOINT sharekit_job")
+            execute("RELEASE SAVEPOINT sharekit_job")
             outcomes.append((False, exc))
         else:
-            connection.exec_driver_sql("RELEASE SAVEPOINT sharekit_job")
+            execute("RELEASE SAVEPOINT sharekit_job")
             outcomes.append((True, value))
     return outcomes
 
