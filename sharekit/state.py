@@ -27,6 +27,7 @@ __all__ = [
     "AppState",
     "base_path",
     "client_key_of",
+    "headers_of",
     "is_https",
     "query_of",
     "render_page",
@@ -68,11 +69,25 @@ def query_of(request: Request) -> Mapping[str, str]:
     return _parse_query(request.scope.get("query_string", b""))
 
 
+def headers_of(request: Request) -> Mapping[str, str]:
+    """The request's headers as a plain dict (lower-case names; the first of repeated
+    ones, as ``request.headers.get`` gives), made once per request: each lookup in
+    Starlette's ``Headers`` scans the raw list again."""
+    scope = request.scope
+    found: dict[str, str] | None = scope.get("sharekit.headers")
+    if found is None:
+        found = {}
+        for name, value in scope["headers"]:
+            found.setdefault(name.decode("latin-1"), value.decode("latin-1"))
+        scope["sharekit.headers"] = found
+    return found
+
+
 def service_root(request: Request) -> str:
     """The absolute URL the service is mounted at, without a trailing slash (what
     ``str(request.base_url).rstrip("/")`` gives, without building URL objects)."""
     scope = request.scope
-    host = request.headers.get("host")
+    host = headers_of(request).get("host")
     if not host:
         server = scope.get("server") or ("localhost", 80)
         host = f"{server[0]}:{server[1]}" if server[1] is not None else str(server[0])

@@ -35,6 +35,7 @@ from sharekit.state import (
     AppState,
     base_path,
     client_key_of,
+    headers_of,
     query_of,
     render_page,
     service_root,
@@ -71,8 +72,9 @@ def _site(state: AppState, key: str | None, url: str | None = None) -> Site:
 
 
 def _request_origin(request: Request) -> str | None:
-    origin = request.headers.get("origin")
-    if origin is None and (referer := request.headers.get("referer")):
+    headers = headers_of(request)
+    origin = headers.get("origin")
+    if origin is None and (referer := headers.get("referer")):
         return origin_of(referer) or "null"
     return origin
 
@@ -83,7 +85,7 @@ def _allowed_origins(request: Request, site: Site) -> list[str]:
 
 
 def _lang(state: AppState, request: Request, site: Site, wanted: str = "") -> str:
-    header = request.headers.get("accept-language", "")
+    header = headers_of(request).get("accept-language", "")
     return state.catalogs.best([wanted, *header.split(",")[:1]], state.settings.language_of(site))
 
 
@@ -198,7 +200,7 @@ async def _submit_json(request: Request, state: AppState) -> Response:
 
 def _links_base(request: Request) -> str:
     """Where links in a fragment point: a path on our own origin, else an absolute URL."""
-    origin = request.headers.get("origin")
+    origin = headers_of(request).get("origin")
     if origin is None or origin == origin_of(service_root(request)):
         return base_path(request)
     return service_root(request)
@@ -213,7 +215,7 @@ def _str(value: Any) -> str:
 
 
 def _cors(request: Request, site: Site) -> dict[str, str]:
-    origin = request.headers.get("origin")
+    origin = headers_of(request).get("origin")
     if origin and origin in site.origins:
         return {"access-control-allow-origin": origin, "vary": "Origin"}
     return {"vary": "Origin"}
@@ -251,7 +253,8 @@ async def thread(request: Request) -> Response:
     state = state_of(request)
     params = query_of(request)
     site = _site(state, params.get("site"), params.get("url"))
-    origin = request.headers.get("origin")
+    headers = headers_of(request)
+    origin = headers.get("origin")
     if origin is not None and origin not in _allowed_origins(request, site):
         raise Forbidden(N_("This site is not allowed to use this service."))
     key = request.path_params["thread"]
@@ -260,12 +263,12 @@ async def thread(request: Request) -> Response:
         raise BadRequest(N_("This address is not a page of a site that uses this service."))
     own = state.comments.own_ids(request)
     version = await state.comments.store.thread_version(site.key, key)
-    wants_json = "application/json" in request.headers.get("accept", "") or (
+    wants_json = "application/json" in headers.get("accept", "") or (
         params.get("format") == "json"
     )
     lang = _lang(state, request, site, params.get("lang", ""))
     query = request.scope.get("query_string", b"")
-    if_none_match = request.headers.get("if-none-match")
+    if_none_match = headers.get("if-none-match")
     links = _links_base(request)
     cache_key = (version, query, tuple(sorted(own)), wants_json, lang, origin, links)
     cached = state.comments.listings.get(cache_key)
