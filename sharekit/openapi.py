@@ -28,7 +28,7 @@ from starlette.routing import BaseRoute, Route
 from . import __version__
 from .bodies import FORM, JSON
 from .comments.feeds import MEDIA_TYPE as ATOM_TYPE
-from .comments.models import Comment, CommentIn
+from .comments.models import Comment, CommentIn, Posted
 from .comments.service import OWN_COOKIE
 from .settings import Settings
 from .share.bar import BarOptions
@@ -120,6 +120,7 @@ def _schemas(settings: Settings) -> dict[str, Schema]:
     """Every body the service reads or writes, with the limits of ``settings``."""
     schemas: dict[str, Schema] = {}
     _model(schemas, Comment, mode="serialization")
+    _model(schemas, Posted, mode="serialization")  # the answer to a JSON post
     comment = _ref("Comment")
     limits = {"minLength": settings.comments_text_min, "maxLength": settings.comments_text_max}
     site = _sites(settings)
@@ -156,10 +157,6 @@ def _schemas(settings: Settings) -> dict[str, Schema]:
     return schemas | {
         "CommentSubmission": submission,
         "CommentForm": form,
-        "CommentPosted": _object(
-            {"comment": comment, "html": STRING, "edit": edit, "message": STRING},
-            ["comment", "html", "edit", "message"],
-        ),
         "CommentEdit": _object({"edit": edit, "text": text}, ["edit", "text"]),
         "CommentEditForm": _object({"text": text}, ["text"]),
         "CommentEdited": _object({"comment": comment, "edit": edit}, ["comment", "edit"]),
@@ -301,8 +298,8 @@ def _comment_paths(settings: Settings) -> dict[str, Schema]:
             "post": _op(
                 "Post a comment",
                 {
-                    "201": _json("Published.", "CommentPosted", *posted),
-                    "202": _json("Held for moderation.", "CommentPosted", *posted),
+                    "201": _json("Published.", "Posted", *posted),
+                    "202": _json("Held for moderation.", "Posted", *posted),
                     "303": _reply("A form's comment was stored.", None, "Location", "Set-Cookie"),
                 },
                 [400, 403, 404, 409, 413, 415, 422, 429, 503],

@@ -1275,6 +1275,21 @@ def test_preview_refuses_bad_bodies(
     assert response.status_code == status
 
 
+def test_preview_refuses_foreign_origins(client: TestClient) -> None:
+    response = client.post(
+        "/comments/preview",
+        json={"site": "blog", "text": "hi"},
+        headers={"origin": "https://evil.example"},
+    )
+    assert response.status_code == 403
+    assert "access-control-allow-origin" not in response.headers
+
+
+def test_a_null_honeypot_is_an_empty_one(client: TestClient, app: Starlette) -> None:
+    response = post_json(client, {**submission(app), "company": None})
+    assert response.status_code == 201, response.text
+
+
 def test_preview_stores_nothing(client: TestClient, settings: Settings) -> None:
     client.post("/comments/preview", json={"site": "blog", "text": "hello there"})
     assert stored(settings) == 0

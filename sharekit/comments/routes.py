@@ -349,9 +349,13 @@ async def counts(request: Request) -> Response:
 async def preview(request: Request) -> Response:
     state = state_of(request)
     data = await read_json(request, MAX_BODY)
+    site = _site(state, _str(data.get("site")))
+    # Like posting: only the site's pages (and ours) may have us render their drafts.
+    state.comments.guard.check_origin(
+        headers_of(request).get("origin"), _allowed_origins(request, site), required=False
+    )
     text = _str(data.get("text"))[: state.settings.comments_text_max]
     html = render_text(text, markdown=state.settings.comments_markdown)
-    site = _site(state, _str(data.get("site")))
     return JSONResponse({"html": html}, headers=_cors(request, site))
 
 

@@ -86,7 +86,7 @@ class CommentService:
 
     def validate(self, data: Mapping[str, Any], site: Site) -> CommentIn:
         """Validate a submission (raises ``ValidationFailed``) after the honeypot."""
-        self.guard.check_honeypot(str(data.get(HONEYPOT, "")))
+        self.guard.check_honeypot(str(data.get(HONEYPOT) or ""))  # JSON null: left empty
         return parse_comment(dict(data), self.limits(site))
 
     async def submit(
