@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
@@ -22,6 +22,8 @@ from .comments.service import CommentService
 from .errors import exception_handlers
 from .headers import SecurityHeadersMiddleware
 from .i18n import Catalogs
+from .printing import routes as print_routes
+from .printing.service import ContentProvider, PrintService
 from .rendering import Renderer, build_assets
 from .settings import Settings
 from .share import routes as share_routes
@@ -53,12 +55,19 @@ def _routes(state: AppState) -> list[BaseRoute]:
         *share_routes.routes(),
         *comment_authors.routes(),
         *comment_feeds.routes(),
+        *print_routes.routes(),
         *openapi.routes(),
     ]
 
 
-def create_app(settings: Settings) -> Starlette:
+def create_app(
+    settings: Settings, content_providers: Mapping[str, ContentProvider] | None = None
+) -> Starlette:
     """Build the sharekit service for ``settings``; mount it anywhere or serve it alone.
+
+    ``content_providers`` maps a site key to an async function that returns the HTML of
+    one of the site's pages by URL (or ``None``): the print view and PDF then take pages
+    from it instead of fetching them over HTTP (for sites rendered in the same process).
 
     Raises :class:`~sharekit.ConfigurationError` when the settings cannot work (no secret,
     no site, an unknown network, an unreadable icon, a bad database URL).
@@ -77,6 +86,7 @@ def create_app(settings: Settings) -> Starlette:
         database=database,
         share=ShareService(settings, renderer, database, registry),
         comments=CommentService(settings, renderer, database),
+        printing=PrintService(settings, renderer, content_providers),
     )
 
     @asynccontextmanager
@@ -88,6 +98,7 @@ def create_app(settings: Settings) -> Starlette:
             housekeeping.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await housekeeping
+            await state.printing.fetcher.aclose()
             await database.close()
 
     origins = sorted({origin for site in settings.sites for origin in site.origins})

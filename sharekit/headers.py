@@ -14,9 +14,12 @@ __all__ = ["SecurityHeadersMiddleware", "content_security_policy"]
 
 
 def content_security_policy(
-    frame_ancestors: Iterable[str] = (), form_action: Iterable[str] = ()
+    frame_ancestors: Iterable[str] = (),
+    form_action: Iterable[str] = (),
+    img_src: Iterable[str] = (),
 ) -> str:
-    """The service's CSP: only its own origin, no plugins, framing only by ``frame_ancestors``.
+    """The service's CSP: only its own origin, no plugins, framing only by ``frame_ancestors``;
+    ``img_src`` adds origins images may come from (a site's, in its print view).
 
     >>> content_security_policy(["https://blog.example"]).split("; ")[-1]
     "frame-ancestors 'self' https://blog.example"
@@ -24,8 +27,10 @@ def content_security_policy(
     # CSP source expressions cannot name IPv6 literals; such origins can only be 'self'.
     ancestors = " ".join(["'self'", *(o for o in frame_ancestors if "[" not in o)])
     actions = " ".join(["'self'", *form_action])
+    images = " ".join(["'self'", *(o for o in img_src if "[" not in o)])
+    image_rule = f"img-src {images}; " if images != "'self'" else ""
     return (
-        "default-src 'self'; base-uri 'none'; object-src 'none'; "
+        f"default-src 'self'; {image_rule}base-uri 'none'; object-src 'none'; "
         f"form-action {actions}; frame-ancestors {ancestors}"
     )
 

@@ -56,9 +56,13 @@ _ERRORS = {
     409: "The same author already posted this text in this thread.",
     413: "The body is larger than this route reads.",
     415: "The body is in a format this route does not read.",
-    422: "Some fields are invalid; `errors` has one message per field.",
+    422: "Some fields are invalid (`errors` has one message per field), or the page has no "
+    "article to print.",
     429: "Too many comments from this network for now.",
-    503: "The database cannot answer now.",
+    501: "This installation has no PDF support; the message says how to add it.",
+    502: "The site's page could not be loaded, was not HTML, or was too large.",
+    503: "The database cannot answer now, or every PDF render slot is busy.",
+    504: "The site's page took longer than `print_timeout` to load.",
 }
 
 _HEADERS = {
@@ -489,12 +493,38 @@ def _service_paths() -> dict[str, Schema]:
     }
 
 
+def _print_paths() -> dict[str, Schema]:
+    page = _q("url", STRING, "The article's address, on one of a site's origins.", required=True)
+    common = [page, *_params("lang")]
+    fetch_errors = [400, 404, 422, 502, 504]
+    pdf = _reply("The PDF file.", {"application/pdf": {"type": "string"}}, *CACHED)
+    return {
+        "/print": {
+            "get": _op(
+                "The article alone, in a clean layout to print",
+                {"200": _html("The print view.", "Cache-Control")},
+                fetch_errors,
+                parameters=common,
+            )
+        },
+        "/pdf": {
+            "get": _op(
+                "The article as a PDF file",
+                {"200": pdf, "304": NOT_MODIFIED},
+                [*fetch_errors, 501, 503],
+                parameters=[*common, *_params("ifNoneMatch")],
+            )
+        },
+    }
+
+
 def openapi_schema(settings: Settings) -> dict[str, Any]:
     """The OpenAPI 3.1 document of the service that ``create_app(settings)`` builds."""
     schemas = _schemas(settings)
     paths = (
         _tagged("comments", _comment_paths(settings))
         | _tagged("share", _share_paths(schemas))
+        | _tagged("print", _print_paths())
         | _tagged("service", _service_paths())
     )
     headers = {
@@ -512,7 +542,7 @@ def openapi_schema(settings: Settings) -> dict[str, Any]:
             "description": "Privacy-friendly share buttons and comments: nothing reaches a "
             "third party until a visitor chooses to, and no email address is ever published.",
         },
-        "tags": [{"name": "comments"}, {"name": "share"}, {"name": "service"}],
+        "tags": [{"name": n} for n in ("comments", "share", "print", "service")],
         "paths": paths,
         "components": {
             "schemas": schemas,

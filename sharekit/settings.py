@@ -250,6 +250,35 @@ class Settings(BaseSettings):
         ge=1,
         description="Days after which the keyed hashes of visitors' networks are erased.",
     )
+    print_pdf_page_size: Literal["A4", "Letter"] = Field(
+        default="A4", description="Paper size of the PDF files (`/pdf`)."
+    )
+    print_max_bytes: int = Field(
+        default=2_000_000,
+        ge=10_000,
+        description="Largest page (or image) the print view fetches from a site, in bytes.",
+    )
+    print_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        le=60,
+        description="Seconds one fetch for the print view may take, redirects included.",
+    )
+    print_pdf_concurrency: int = Field(
+        default=2, ge=1, description="PDF files rendered at the same time, per process."
+    )
+    print_pdf_queue_wait: float = Field(
+        default=5.0,
+        ge=0,
+        description=(
+            "Seconds a PDF request waits for a free render slot before a 503 with Retry-After."
+        ),
+    )
+    print_pdf_cache_entries: int = Field(
+        default=32,
+        ge=0,
+        description="Rendered PDF files kept per process (revalidated with the source).",
+    )
     auto_migrate: bool | None = Field(
         default=None,
         description=(

@@ -21,6 +21,7 @@ from .storage import Database
 
 if TYPE_CHECKING:
     from .comments.service import CommentService
+    from .printing.service import PrintService
     from .share.service import ShareService
 
 __all__ = [
@@ -47,6 +48,7 @@ class AppState:
     database: Database
     share: ShareService
     comments: CommentService
+    printing: PrintService
 
 
 def state_of(request: Request) -> AppState:

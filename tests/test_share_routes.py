@@ -244,7 +244,7 @@ def test_consent_csp_allows_only_the_networks_origin(client: TestClient, key: st
     assert form_action(response) == {"'self'", expected}
 
 
-@pytest.mark.parametrize("key", ["bluesky", "mastodon", "email", "copy", "print"])
+@pytest.mark.parametrize("key", ["bluesky", "mastodon", "email", "copy"])
 def test_consent_page_is_not_stored_and_sets_no_cookie(client: TestClient, key: str) -> None:
     response = client.get(f"/share/{key}", params={"url": URL, "title": TITLE})
     assert response.status_code == 200
@@ -256,7 +256,7 @@ def test_consent_page_is_not_stored_and_sets_no_cookie(client: TestClient, key: 
     )
 
 
-@pytest.mark.parametrize("key", ["email", "sms", "copy", "native", "print"])
+@pytest.mark.parametrize("key", ["email", "sms", "copy", "native"])
 def test_consent_page_of_a_local_button_allows_no_other_form_target(
     client: TestClient, key: str
 ) -> None:
@@ -264,6 +264,14 @@ def test_consent_page_of_a_local_button_allows_no_other_form_target(
     assert response.status_code == 200
     assert form_action(response) == {"'self'"}
     assert "Sharing sends" not in response.text
+
+
+def test_print_without_javascript_leads_to_the_print_view(client: TestClient) -> None:
+    response = client.get(
+        "/share/print", params={"url": URL, "title": TITLE, "lang": "de"}, follow_redirects=False
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == "/print?" + urlencode({"url": URL, "lang": "de"})
 
 
 @pytest.mark.parametrize("key", ["copy", "native"])

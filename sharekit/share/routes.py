@@ -10,7 +10,7 @@ POST /api/share             records a share made with JavaScript, when counting 
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from pydantic import ValidationError
 from starlette.requests import Request
@@ -61,6 +61,9 @@ async def consent(request: Request) -> Response:
     state = state_of(request)
     network = _network(request, request.path_params["network"])
     share, site = parse_share_request(dict(request.query_params), state.settings)
+    if network.action == "print":  # without JavaScript: the print view of the page
+        query = urlencode({"url": share.url, "lang": request.query_params.get("lang", "")})
+        return RedirectResponse(f"{base_path(request)}/print?{query}", status_code=303)
     return _consent_page(request, network, share, site.key)
 
 
