@@ -5,6 +5,7 @@ After ``install``, templates can use::
     {{ sharekit_head() }}                       stylesheet and script, with SRI hashes
     {{ share_buttons(url=…, title=…) }}         the two-click share bar
     {{ comments(thread=…, url=…, title=…) }}    the thread and its form
+    {{ print_links(url=…, title=…) }}           print, PDF and email links
 
 The tags render with sharekit's own environment and return safe markup, so they work the
 same in Flask, Starlette, FastAPI or Pelican environments and never touch the host's own
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import urlencode
 
 from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
@@ -23,10 +25,11 @@ from pydantic import ValidationError
 
 from .comments.service import CommentService
 from .i18n import Catalogs
+from .printing.pdf import available as pdf_available
 from .rendering import Renderer, build_assets
 from .runner import BackgroundLoop
 from .settings import Settings
-from .share.bar import BarOptions
+from .share.bar import EMAIL_INTRO, BarOptions
 from .share.networks import Page
 from .share.registry import Registry
 from .share.service import ShareService
@@ -121,6 +124,52 @@ class SharekitTags:
         )
 
 
+def _print_links(
+    tags: SharekitTags,
+    context: Context,
+    url: str | None = None,
+    title: str = "",
+    lang: str | None = None,
+    pdf: bool = True,
+    email: bool = True,
+    theme: str = "grey",
+    size: str = "m",
+) -> Markup:
+    page_url = url or _page_url(context)
+    settings = tags.settings
+    site = settings.site_for_url(page_url)
+    if site is None:
+        raise ValueError(
+            f"print_links: {page_url!r} is not on a configured site origin; pass url="
+        )
+    try:
+        options = BarOptions(theme=theme, size=size)
+    except ValidationError as exc:
+        raise ValueError(f"print_links: {exc}") from exc
+    wanted = [lang or str(context.get("lang") or ""), settings.language_of(site)]
+    language = tags.renderer.catalogs.best(wanted, settings.default_language)
+    base = settings.public_url
+    query = urlencode({"url": page_url, "lang": language})
+    mailto = ""
+    if email:
+        intro = tags.renderer.catalogs.translations(language).gettext(EMAIL_INTRO)
+        build = tags.share.registry.networks["email"].build
+        assert build is not None  # the email network builds a mailto: link
+        mailto = build(Page(url=page_url, title=title, text=intro))
+    return tags.renderer.render(
+        "print/links.html",
+        language,
+        base=base,
+        site=site,
+        url=page_url,
+        theme=options.theme,
+        size=options.size,
+        print_url=f"{base}/print?{query}",
+        pdf_url=f"{base}/pdf?{query}" if pdf and pdf_available() else "",
+        mailto=mailto,
+    )
+
+
 def _comments(
     tags: SharekitTags,
     context: Context,
@@ -160,7 +209,13 @@ def install(env: Environment, settings: Settings) -> SharekitTags:
         """The comment thread and form for ``thread`` on the page at ``url``."""
         return _comments(tags, context, *args, **kwargs)
 
+    @pass_context
+    def print_links(context: Context, *args: Any, **kwargs: Any) -> Markup:
+        """Print, PDF and email links for the page at ``url`` (default: the request's)."""
+        return _print_links(tags, context, *args, **kwargs)
+
     share_buttons.__doc__ = tags.share_buttons.__doc__
     env.globals["share_buttons"] = share_buttons
+    env.globals["print_links"] = print_links
     env.globals["comments"] = comments
     return tags

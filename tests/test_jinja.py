@@ -47,6 +47,11 @@ def test_does_not_touch_the_hosts_environment(settings: Settings) -> None:
     env = Environment(autoescape=False)
     before = set(env.globals)
     sharekit.install(env, settings)
-    assert set(env.globals) - before == {"sharekit_head", "share_buttons", "comments"}
+    assert set(env.globals) - before == {
+        "sharekit_head",
+        "share_buttons",
+        "comments",
+        "print_links",
+    }
     assert env.autoescape is False
     assert "gettext" not in env.globals

@@ -23,7 +23,7 @@ from .fediverse import FEDIVERSE_SOFTWARE
 from .networks import Network, Page
 from .registry import Registry
 
-__all__ = ["BarOptions", "ShareBar", "fediverse_choices", "notice_text"]
+__all__ = ["EMAIL_INTRO", "BarOptions", "ShareBar", "fediverse_choices", "notice_text"]
 
 Theme = Literal["color", "grey", "white", "dark", "high-contrast"]
 Orientation = Literal["horizontal", "vertical"]
@@ -100,7 +100,7 @@ _SHORT_LABELS = {
     "info": N_("Info"),
 }
 _SHARE_ON = N_("Share on %(network)s")
-_EMAIL_INTRO = N_("I thought this might interest you:")
+EMAIL_INTRO = N_("I thought this might interest you:")
 
 
 def _effective_sends(network: Network, page: Page) -> frozenset[str]:
@@ -196,7 +196,7 @@ class ShareBar:
         keys = tuple(options.networks or self.default_networks)
         parts = self._skeleton(keys, options, lang, base, site, info)
         translations = self.renderer.catalogs.translations(lang)
-        email_page = page.with_text(page.text or translations.gettext(_EMAIL_INTRO))
+        email_page = page.with_text(page.text or translations.gettext(EMAIL_INTRO))
         networks = self.registry.networks
         query = {"url": page.url, "title": page.title, "text": page.text, "media": page.media}
         encoded_query = urlencode({**{k: v for k, v in query.items() if v}, "lang": lang})

@@ -95,3 +95,16 @@ def test_the_demo_article_as_a_pdf(live_demo: str) -> None:
     assert any(ch in text for ch in "äöüÄÖÜß")
     assert reader.metadata is not None
     assert "Drei Tage am Albtrauf" in (reader.metadata.title or "")
+
+
+def test_print_links_print_the_page_itself_with_javascript(page: Page) -> None:
+    page.goto("/de/")
+    page.evaluate("() => { window.printed = 0; window.print = () => { window.printed += 1; }; }")
+    links = page.locator(".sk-print-links")
+    links.locator("[data-sk-network=print]").click()
+    assert page.evaluate("window.printed") == 1
+    assert page.url.endswith("/de/")  # stayed on the page
+    pdf = links.locator(".sk-b-pdf").get_attribute("href") or ""
+    assert pdf.startswith("/sharekit/pdf?")
+    violations = run_axe(page)
+    assert violations == [], describe(violations)
