@@ -295,7 +295,7 @@ NOT_MODIFIED = _reply("Unchanged since the ETag in `If-None-Match`.", None, "ETa
 
 def _comment_paths(settings: Settings) -> dict[str, Schema]:
     page = _params("site", "url", "title", "lang")
-    posted = ("Set-Cookie", CORS)
+    posted = (CORS,)  # from the service's own origin: the author cookie instead of CORS
     listing = {JSON: _ref("ThreadPage"), HTML: STRING}
     return {
         "/comments": {
@@ -308,7 +308,8 @@ def _comment_paths(settings: Settings) -> dict[str, Schema]:
                 },
                 [400, 403, 404, 409, 413, 415, 422, 429, 503],
                 description="JSON from the script (with a site's `Origin`), or a form "
-                "without JavaScript (answered by a redirect, or the form with what to fix).",
+                "without JavaScript (answered by a redirect, or the form with what to fix). "
+                "Forms, and scripts on the service's own origin, also get the author cookie.",
                 requestBody=_body({JSON: _ref("CommentSubmission"), FORM: _ref("CommentForm")}),
             )
         },

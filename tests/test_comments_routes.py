@@ -128,6 +128,9 @@ def add(client: TestClient, app: Starlette, thread: str = "t1", **fields: Any) -
     return comment
 
 
+SELF = "http://testserver"  # the service's own origin in TestClient
+
+
 def listing(client: TestClient, thread: str = "t1", **params: str) -> dict[str, Any]:
     response = client.get(
         f"/threads/{thread}/comments", params={"site": "blog", "format": "json", **params}
@@ -261,7 +264,8 @@ def test_json_post_creates_the_comment(
 
 
 def test_json_post_held_is_202(client: TestClient, app: Starlette, settings: Settings) -> None:
-    response = post_json(client, submission(app, text=THREE_LINKS))
+    # From a page on the service's own origin, where the browser keeps the author cookie.
+    response = post_json(client, submission(app, text=THREE_LINKS), origin=SELF)
     assert response.status_code == 202
     body = response.json()
     assert body["message"] == HELD
@@ -816,7 +820,7 @@ def test_moderation(tmp_path: Path, overrides: dict[str, Any], text: str, status
     settings = make_settings(tmp_path, **overrides)
     app = create_app(settings)
     with open_client(app) as client:
-        response = post_json(client, submission(app, text=text))
+        response = post_json(client, submission(app, text=text), origin=SELF)
         assert response.status_code == status
         assert response.json()["message"] == (HELD if status == 202 else PUBLISHED)
         assert stored(settings) == 1
@@ -1068,6 +1072,17 @@ def test_a_cached_listing_is_sent_as_it_was_first(client: TestClient, app: Starl
         "/threads/t1/comments", params=params, headers={"if-none-match": first.headers["etag"]}
     )
     assert not_modified.status_code == 304
+
+
+def test_a_cross_origin_json_post_sets_no_cookie(client: TestClient, app: Starlette) -> None:
+    """The script posts with credentials "same-origin": a browser would drop a cookie from
+    another origin's answer, so none is sent; the edit token in the body is the author's."""
+    response = post_json(client, submission(app, text=THREE_LINKS))
+    assert response.status_code == 202
+    assert "set-cookie" not in response.headers
+    assert response.json()["edit"]
+    own = post_json(client, submission(app), origin=SELF)
+    assert "sharekit_own=" in own.headers["set-cookie"]
 
 
 def test_etag_differs_for_the_author_of_a_held_comment(client: TestClient, app: Starlette) -> None:

@@ -194,7 +194,11 @@ async def _submit_json(request: Request, state: AppState) -> Response:
         media_type="application/json",
         headers=_cors(request, site),
     )
-    state.comments.remember_author(response, request, stored)
+    # The script posts with credentials "same-origin": from a page on another origin the
+    # browser neither sends nor keeps our cookies, so the author cookie only helps when the
+    # page and the service share an origin (the edit token in the answer covers the rest).
+    if headers_of(request).get("origin") == origin_of(service_root(request)):
+        state.comments.remember_author(response, request, stored)
     return response
 
 
