@@ -63,8 +63,24 @@ async def html_(request): return Response(bodies["html"], media_type="text/html;
 app = Starlette(routes=[Route("/json", json_), Route("/html", html_)])
 """
 
-POST_LUA = Path(__file__).with_name("post_comments.lua")
-FORM_LUA = Path(__file__).with_name("post_form.lua")
+POST_LUA = Path(__file__).with_name("post.lua")
+# What each way of posting sends: the Lua format string of the body, its type, Accept.
+POSTS = {
+    "JSON": (
+        """'{"site":"blog","thread":"{thread}","url":"{origin}/post","token":"{token}",'"""
+        """ .. '"name":"Bench","email":"bench{run}-%d-%d@example.org",'"""
+        """ .. '"text":"Comment %d of wrk thread %d in run {run}, with a few words."}'""",
+        "application/json",
+        "application/json",
+    ),
+    "form": (
+        '"site=blog&thread={thread}&url={origin_q}%%2Fpost&token={token}&name=Bench"'
+        ' .. "&email=bench{run}-%d-%d%%40example.org"'
+        ' .. "&text=Comment+%d+of+wrk+thread+%d+in+run+{run}%%2C+with+a+few+words."',
+        "application/x-www-form-urlencoded",
+        "text/html",
+    ),
+}
 
 
 def free_port() -> int:
@@ -248,11 +264,14 @@ def main() -> None:
         rates: dict[str, list[float]] = {"JSON": [], "form": []}
         acknowledged = failed = 0
         for number in range(ROUNDS):
-            for kind, template in (("JSON", POST_LUA), ("form", FORM_LUA)):
+            for kind, (body, content_type, accept) in POSTS.items():
                 run = 2 * number + (kind == "form")  # each run its own texts and networks
                 script = work / f"post-{run}.lua"
                 script.write_text(
-                    template.read_text(encoding="utf-8")
+                    POST_LUA.read_text(encoding="utf-8")
+                    .replace("{body}", body)
+                    .replace("{content_type}", content_type)
+                    .replace("{accept}", accept)
                     .replace("{thread}", THREAD)
                     .replace("{origin_q}", ORIGIN.replace(":", "%%3A").replace("/", "%%2F"))
                     .replace("{origin}", ORIGIN)

@@ -7,20 +7,18 @@ caller did wrong.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import UniqueConstraint, delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from . import cursors
 from .database import Database
-from .errors import CommentNotFound, DuplicateComment, ParentNotFound
+from .errors import DuplicateComment
+from .jobs import WITH_THREAD, change, delete_comment, parent_of, record
 from .listing import read_page
 from .posting import FLOOD_KIND, FloodLimit, PostingStatements, check_flood
 from .records import COMMENT_STATUSES, StoredComment, Thread
@@ -29,10 +27,6 @@ from .types import require_aware
 
 __all__ = ["FLOOD_KIND", "CommentStore", "FloodLimit", "SiteComment"]
 
-
-# A SQLAlchemy Row: its attributes are untyped anyway, and its generic parameters differ
-# between SQLAlchemy 2.0 and 2.1.
-_Row = Any
 
 # SQLite names the columns of a violated unique constraint, PostgreSQL names the constraint.
 _DUPLICATE_KEY = next(
@@ -45,10 +39,6 @@ _DUPLICATE_MARKS = (
     ", ".join(f"comments.{column.name}" for column in _DUPLICATE_KEY.columns),
 )
 
-_WITH_THREAD = select(comments, threads.c.key.label("thread_key"), threads.c.site).join(
-    threads, threads.c.id == comments.c.thread_id
-)
-
 
 @dataclass(frozen=True)
 class SiteComment:
@@ -57,13 +47,6 @@ class SiteComment:
     comment: StoredComment
     thread_url: str
     thread_title: str
-
-
-def _record(row: _Row, thread_key: str | None = None, site: str | None = None) -> StoredComment:
-    values = dict(row._mapping)
-    if thread_key is not None:
-        values.update(thread_key=thread_key, site=site)
-    return StoredComment(**values)
 
 
 def _check_status(status: str) -> None:
@@ -81,7 +64,6 @@ class CommentStore:
 
     def __init__(self, database: Database) -> None:
         self.database = database
-        self._dialect = postgresql if database.dialect == "postgresql" else sqlite
         self._statements = PostingStatements.build(database.dialect)
         self._known_sites: set[str] = set()
 
@@ -152,7 +134,7 @@ class CommentStore:
                 statements.touch_thread,
                 {"site": site, "key": thread_key, "url": url, "title": title, "created_at": now},
             )[0][0]
-            parent = _parent(connection, thread_id, parent_id, max_depth)
+            parent = parent_of(connection, thread_id, parent_id, max_depth)
             values = {
                 **comment,
                 "thread_id": thread_id,
@@ -194,7 +176,7 @@ class CommentStore:
 
         def job(connection: Connection) -> StoredComment:
             try:
-                return _change(connection, comment_id, values_now)
+                return change(connection, comment_id, values_now)
             except IntegrityError as exc:
                 if _duplicate(exc):
                     raise DuplicateComment() from exc
@@ -206,14 +188,14 @@ class CommentStore:
         """Approve, hold, mark as spam or as deleted (keeping the data: see :meth:`delete`)."""
         _check_status(status)
         return await self.database.write(
-            lambda connection: _change(connection, comment_id, {"status": status})
+            lambda connection: change(connection, comment_id, {"status": status})
         )
 
     async def delete(self, comment_id: int) -> None:
         """Remove a comment. One with replies stays as a ``deleted`` placeholder without
         any personal data, so the replies keep their place; deleted placeholders left
         without replies go too."""
-        await self.database.write(lambda connection: _delete(connection, comment_id))
+        await self.database.write(lambda connection: delete_comment(connection, comment_id))
 
     # -- reading ---------------------------------------------------------------------
 
@@ -221,9 +203,9 @@ class CommentStore:
         """One comment by id, whatever its status."""
         async with self.database.reading() as connection:
             row = (
-                await connection.execute(_WITH_THREAD.where(comments.c.id == comment_id))
+                await connection.execute(WITH_THREAD.where(comments.c.id == comment_id))
             ).first()
-        return _record(row) if row else None
+        return record(row) if row else None
 
     async def thread(self, site: str, thread_key: str) -> Thread | None:
         """A thread with its first url and title; ``None`` before its first comment."""
@@ -271,7 +253,7 @@ class CommentStore:
                 after=position,
             )
         cursor = cursors.encode(following, newest_first=newest_first) if following else None
-        return [_record(row, thread_key, site) for row in rows], cursor
+        return [record(row, thread_key, site) for row in rows], cursor
 
     async def recent(self, site: str, limit: int = 50) -> list[SiteComment]:
         """The newest approved comments of a whole site, newest first, with the url and
@@ -379,85 +361,3 @@ class CommentStore:
             return int(events.rowcount) + int(keys.rowcount)
 
         return await self.database.write(job)
-
-
-# -- the jobs' parts (synchronous: they run inside a group commit) ----------------------
-
-
-def _parent(
-    connection: Connection, thread_id: int, parent_id: int | None, max_depth: int
-) -> _Row | None:
-    """The comment a reply attaches to (``None``: top level), after depth clamping."""
-    if parent_id is None:
-        return None
-    parent = _node(connection, parent_id)
-    if parent is None or parent.thread_id != thread_id or parent.status in {"deleted", "spam"}:
-        raise ParentNotFound()
-    while parent is not None and parent.depth + 1 > max_depth:
-        parent = _node(connection, parent.parent_id) if parent.parent_id else None
-    return parent
-
-
-def _node(connection: Connection, comment_id: int) -> _Row | None:
-    columns = comments.c.id, comments.c.thread_id, comments.c.parent_id, comments.c.root_id
-    query = select(*columns, comments.c.depth, comments.c.status).where(
-        comments.c.id == comment_id
-    )
-    return connection.execute(query).first()
-
-
-def _change(connection: Connection, comment_id: int, values: dict[str, Any]) -> StoredComment:
-    _lock_thread_of(connection, comment_id)
-    connection.execute(update(comments).where(comments.c.id == comment_id).values(values))
-    row = connection.execute(_WITH_THREAD.where(comments.c.id == comment_id)).one()
-    return _record(row)
-
-
-def _delete(connection: Connection, comment_id: int) -> None:
-    node: _Row | None = _lock_thread_of(connection, comment_id)
-    if _has_replies(connection, comment_id):
-        connection.execute(
-            update(comments)
-            .where(comments.c.id == comment_id)
-            .values(
-                status="deleted",
-                author="",
-                email=None,
-                website=None,
-                client_key=None,
-                consent_at=None,
-                text="",
-                html="",
-                # Random, so the erased row can never collide on the duplicate key.
-                author_key=secrets.token_hex(32),
-            )
-        )
-        return
-    while node is not None:
-        connection.execute(delete(comments).where(comments.c.id == node.id))
-        node = _node(connection, node.parent_id) if node.parent_id else None
-        if node is None or node.status != "deleted" or _has_replies(connection, node.id):
-            break
-
-
-def _lock_thread_of(connection: Connection, comment_id: int) -> _Row:
-    """The comment's node, after bumping its thread's version. Every writer takes the
-    thread row first, then comments: concurrent writers to one thread queue up instead
-    of deadlocking, and a reply and the deletion of its parent see each other."""
-    node = _node(connection, comment_id)
-    if node is not None:
-        connection.execute(
-            update(threads)
-            .where(threads.c.id == node.thread_id)
-            .values(version=threads.c.version + 1)
-        )
-        # Read again under the lock: a writer before us may have changed or removed it.
-        node = _node(connection, comment_id)
-    if node is None:
-        raise CommentNotFound()
-    return node
-
-
-def _has_replies(connection: Connection, comment_id: int) -> bool:
-    query = select(comments.c.id).where(comments.c.parent_id == comment_id).limit(1)
-    return connection.execute(query).first() is not None

@@ -26,9 +26,8 @@ class ShareCounts:
         values = {"site": site, "url": url, "network": network, "day": day, "client": daily}
         dialect = postgresql if self.database.dialect == "postgresql" else sqlite
         statement = dialect.insert(share_events).values(values).on_conflict_do_nothing()
-        async with self.database.writing() as connection:
-            result = await connection.execute(statement)
-        return bool(result.rowcount)
+        # Through the group commit, like every other write: one writer per process.
+        return await self.database.write(lambda c: bool(c.execute(statement).rowcount))
 
     async def counts(self, site: str, url: str) -> dict[str, int]:
         """Shares per network for one page, in Shariff's shape."""

@@ -1,5 +1,7 @@
--- wrk script for bench/comments.py: posts JSON comments, each with a unique text.
--- The placeholders in braces are filled in by the Python script.
+-- wrk script for bench/comments.py: posts comments, each with a unique text, as the
+-- script does (JSON) or as the form does without JavaScript (URL-encoded, answered 303).
+-- The placeholders in braces are filled in by the Python script; {body} is a Lua
+-- format string taking the wrk thread, the counter, the counter and the wrk thread.
 local made = 0
 function setup(thread)
   made = made + 1
@@ -9,15 +11,11 @@ end
 counter = 0
 request = function()
   counter = counter + 1
-  local body = string.format(
-    '{"site":"blog","thread":"{thread}","url":"{origin}/post","token":"{token}",'
-    .. '"name":"Bench","email":"bench{run}-%d-%d@example.org",'
-    .. '"text":"Comment %d of wrk thread %d in run {run}, with a few words."}',
-    tid, counter, counter, tid)
+  local body = string.format({body}, tid, counter, counter, tid)
   local headers = {}
-  headers["Content-Type"] = "application/json"
+  headers["Content-Type"] = "{content_type}"
   headers["Origin"] = "{origin}"
-  headers["Accept"] = "application/json"
+  headers["Accept"] = "{accept}"
   -- A visitor network of its own per request (flood control counts per /24).
   headers["X-Forwarded-For"] = string.format(
     "%d.%d.%d.7", 10 + 2 * {run} + tid, math.floor(counter / 256) % 256, counter % 256)
