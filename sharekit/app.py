@@ -18,6 +18,7 @@ from . import __version__, openapi
 from .comments import authors as comment_authors
 from .comments import feeds as comment_feeds
 from .comments import routes as comment_routes
+from .comments.moderation import Moderation
 from .comments.service import CommentService
 from .errors import exception_handlers
 from .headers import SecurityHeadersMiddleware
@@ -78,6 +79,7 @@ def create_app(
     assets = build_assets(registry)
     renderer = Renderer(catalogs, assets, settings.public_url)
     database = Database(settings.database_url, auto_migrate=settings.migrates_automatically)
+    comments = CommentService(settings, renderer, database)
     state = AppState(
         settings=settings,
         catalogs=catalogs,
@@ -85,7 +87,8 @@ def create_app(
         renderer=renderer,
         database=database,
         share=ShareService(settings, renderer, database, registry),
-        comments=CommentService(settings, renderer, database),
+        comments=comments,
+        moderation=Moderation(comments),
         printing=PrintService(settings, renderer, content_providers),
     )
 

@@ -1,7 +1,10 @@
 """Housekeeping: forget what sharekit keeps only for a while.
 
-Today that is the keyed hashes of visitors' networks (flood-control events and the
-``client_key`` of comments), kept ``client_key_retention_days``. It runs
+That is the keyed hashes of visitors' networks (flood-control events and the
+``client_key`` of comments), kept ``client_key_retention_days``; comments still held for
+moderation after ``comments_pending_retention_days`` and spam after
+``comments_spam_retention_days``; reply subscriptions never confirmed within the life of
+their confirmation link; and mail given up on, after 30 days. It runs
 
 * at start and then every hour while the app's lifespan runs (``sharekit serve``);
 * after a comment is posted, when the last run is more than an hour ago: an app mounted
@@ -21,10 +24,13 @@ from datetime import UTC, datetime, timedelta
 from sharekit.errors import ConfigurationError, ServiceUnavailable
 from sharekit.settings import Settings
 from sharekit.storage.comments import CommentStore
+from sharekit.storage.moderation import ModerationStore
+from sharekit.storage.outbox import Outbox
 
-__all__ = ["INTERVAL", "Housekeeping"]
+__all__ = ["FAILED_MAIL_DAYS", "INTERVAL", "Housekeeping"]
 
 INTERVAL = 3600.0  # seconds between runs
+FAILED_MAIL_DAYS = 30  # mail given up on is kept this long, for the owner to see
 logger = logging.getLogger("sharekit.housekeeping")
 
 
@@ -34,6 +40,8 @@ class Housekeeping:
     def __init__(self, settings: Settings, store: CommentStore) -> None:
         self.settings = settings
         self.store = store
+        self.moderation = ModerationStore(store.database)
+        self.outbox = Outbox(store.database)
         self._last: float | None = None
         self._running: asyncio.Task[int] | None = None
 
@@ -43,11 +51,22 @@ class Housekeeping:
         self._last = time.monotonic()
         if not self.store.database.created():  # nothing stored yet: do not create it
             return 0
-        before = now - timedelta(days=self.settings.client_key_retention_days)
+        settings = self.settings
+        before = now - timedelta(days=settings.client_key_retention_days)
         purged = await self.store.purge(before)
         if purged:
             logger.info("erased %d expired client keys and flood-control events", purged)
-        return purged
+        held = await self.moderation.purge_held(
+            now - timedelta(days=settings.comments_pending_retention_days),
+            now - timedelta(days=settings.comments_spam_retention_days),
+        )
+        if held:
+            logger.info("deleted %d comments held or marked as spam for too long", held)
+        unconfirmed = await self.store.purge_subscriptions(
+            now - timedelta(days=settings.mail_link_max_age_days)
+        )
+        failed = await self.outbox.purge_failed(now - timedelta(days=FAILED_MAIL_DAYS))
+        return purged + held + unconfirmed + failed
 
     def due(self) -> bool:
         """Whether the last run (in this process) is more than an hour ago."""

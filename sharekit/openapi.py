@@ -4,7 +4,8 @@ Bodies come from the pydantic models where there is one (``Comment``, ``CommentI
 ``ShareRequest``, ``BarOptions``); what the settings decide (text length, page size, the
 sites, the networks, the edit window) is read from the settings the app was built with.
 Documenting a new route is one entry in ``_comment_paths``, ``_share_paths`` or
-``_service_paths``.
+``_service_paths``, or, for a capability in a package of its own, a function of that
+package listed in ``DOCUMENTED_ELSEWHERE`` (built with :mod:`sharekit.openapi_parts`).
 
 Errors answer as JSON (``Error``) for API calls (paths under ``/api/``, JSON bodies, or
 ``Accept: application/json`` without ``text/html``) and as an HTML page otherwise, so both
@@ -14,8 +15,8 @@ media types are documented except under ``/api/``.
 from __future__ import annotations
 
 import copy
+import importlib
 import json
-import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -30,6 +31,40 @@ from .bodies import FORM, JSON
 from .comments.feeds import MEDIA_TYPE as ATOM_TYPE
 from .comments.models import Comment, CommentIn, Posted
 from .comments.service import OWN_COOKIE
+from .openapi_parts import (
+    HTML,
+    NOT_MODIFIED,
+    NULL,
+    STRING,
+    Schema,
+)
+from .openapi_parts import (
+    body as _body,
+)
+from .openapi_parts import (
+    html as _html,
+)
+from .openapi_parts import (
+    in_path as _in_path,
+)
+from .openapi_parts import (
+    json_reply as _json,
+)
+from .openapi_parts import (
+    op as _op,
+)
+from .openapi_parts import (
+    q as _q,
+)
+from .openapi_parts import (
+    ref as _ref,
+)
+from .openapi_parts import (
+    reply as _reply,
+)
+from .openapi_parts import (
+    tagged as _tagged,
+)
 from .settings import Settings
 from .share.bar import BarOptions
 from .share.fediverse import FEDIVERSE_SOFTWARE
@@ -39,31 +74,10 @@ from .state import base_path, state_of
 
 __all__ = ["openapi_endpoint", "openapi_schema", "routes"]
 
-Schema = dict[str, Any]
-
 REF = "#/components/schemas/{model}"
-HTML = "text/html"
 ATOM = ATOM_TYPE.split(";")[0]
-STRING: Schema = {"type": "string"}
-NULL: Schema = {"type": "null"}
 CORS = "Access-Control-Allow-Origin"
 CACHED = ("ETag", "Cache-Control")
-
-_ERRORS = {
-    400: "The request is malformed or not allowed; the message says what to change.",
-    403: "The request's origin may not use the service, or the action is refused.",
-    404: "Nothing lives here: an unknown site, comment or network.",
-    409: "The same author already posted this text in this thread.",
-    413: "The body is larger than this route reads.",
-    415: "The body is in a format this route does not read.",
-    422: "Some fields are invalid (`errors` has one message per field), or the page has no "
-    "article to print.",
-    429: "Too many comments from this network for now.",
-    501: "This installation has no PDF support; the message says how to add it.",
-    502: "The site's page could not be loaded, was not HTML, or was too large.",
-    503: "The database cannot answer now, or every PDF render slot is busy.",
-    504: "The site's page took longer than `print_timeout` to load.",
-}
 
 _HEADERS = {
     "ETag": "Validator of this representation, for `If-None-Match`.",
@@ -74,10 +88,6 @@ _HEADERS = {
     "posted lately, so that their author sees, edits or deletes them.",
     CORS: "The request's `Origin`, when it is one of the configured sites.",
 }
-
-
-def _ref(name: str, kind: str = "schemas") -> Schema:
-    return {"$ref": f"#/components/{kind}/{name}"}
 
 
 def _model(
@@ -199,18 +209,6 @@ def _schemas(settings: Settings) -> dict[str, Schema]:
     }
 
 
-def _q(name: str, schema: Schema = STRING, description: str = "", **extra: Any) -> Schema:
-    """A query parameter; ``extra`` adds keywords such as ``required=True``."""
-    parameter = {"name": name, "in": "query", "schema": schema, **extra}
-    return parameter | {"description": description} if description else parameter
-
-
-def _in_path(name: str, schema: Schema, description: str) -> Schema:
-    return {"name": name, "in": "path", "required": True, "schema": schema} | {
-        "description": description
-    }
-
-
 def _parameters(settings: Settings) -> dict[str, Schema]:
     """The parameters several routes share, by the name ``_params`` knows them."""
     sites = _sites(settings)
@@ -237,60 +235,6 @@ def _query(schema: Schema, skip: Iterable[str] = ()) -> list[Schema]:
     required = set(schema.get("required", []))
     properties = schema["properties"].items()
     return [_q(name, p, required=name in required) for name, p in properties if name not in skip]
-
-
-def _reply(description: str, content: Schema | None = None, *headers: str) -> Schema:
-    """A response: ``content`` maps media types to schemas; ``headers`` names components."""
-    response: Schema = {"description": description}
-    if content:
-        response["content"] = {kind: {"schema": schema} for kind, schema in content.items()}
-    if headers:
-        response["headers"] = {name: _ref(name, "headers") for name in headers}
-    return response
-
-
-def _json(description: str, name: str, *headers: str) -> Schema:
-    return _reply(description, {JSON: _ref(name)}, *headers)
-
-
-def _html(description: str, *headers: str) -> Schema:
-    return _reply(description, {HTML: STRING}, *headers)
-
-
-def _error(code: int, api: bool) -> Schema:
-    body = _ref("ValidationFailed" if code == 422 else "Error")
-    content = {JSON: body} if api else {JSON: body, HTML: STRING}
-    return _reply(_ERRORS[code], content, *(["Retry-After"] if code in (429, 503) else []))
-
-
-def _body(content: Schema, required: bool = True) -> Schema:
-    return {"required": required, "content": {kind: {"schema": s} for kind, s in content.items()}}
-
-
-def _op(
-    summary: str,
-    answers: Schema,
-    errors: Iterable[int] = (),
-    *,
-    api: bool = False,
-    **extra: Any,
-) -> Schema:
-    """One operation: its successful ``answers``, the statuses of its errors (JSON only
-    when ``api``), and ``extra`` fields such as ``parameters`` or ``requestBody``."""
-    responses = answers | {str(code): _error(code, api) for code in errors}
-    return {"summary": summary, **extra, "responses": responses}
-
-
-def _tagged(tag: str, paths: dict[str, Schema]) -> dict[str, Schema]:
-    """Tag every operation of ``paths`` and name it by its method and path."""
-    for path, operations in paths.items():
-        words = "".join(word.capitalize() for word in re.findall(r"[a-z0-9]+", path))
-        for method, operation in operations.items():
-            operation.update(tags=[tag], operationId=method + words)
-    return paths
-
-
-NOT_MODIFIED = _reply("Unchanged since the ETag in `If-None-Match`.", None, "ETag")
 
 
 def _comment_paths(settings: Settings) -> dict[str, Schema]:
@@ -519,6 +463,11 @@ def _print_paths() -> dict[str, Schema]:
     }
 
 
+# Modules that document their own routes: (tag, module); each module has
+# ``openapi_paths(settings) -> dict`` built with :mod:`sharekit.openapi_parts`.
+DOCUMENTED_ELSEWHERE: tuple[tuple[str, str], ...] = ()
+
+
 def openapi_schema(settings: Settings) -> dict[str, Any]:
     """The OpenAPI 3.1 document of the service that ``create_app(settings)`` builds."""
     schemas = _schemas(settings)
@@ -528,6 +477,10 @@ def openapi_schema(settings: Settings) -> dict[str, Any]:
         | _tagged("print", _print_paths())
         | _tagged("service", _service_paths())
     )
+    tags = ["comments", "share", "print", "service"]
+    for tag, module in DOCUMENTED_ELSEWHERE:
+        paths |= _tagged(tag, importlib.import_module(module).openapi_paths(settings))
+        tags += [tag] if tag not in tags else []
     headers = {
         name: {
             "description": text,
@@ -543,7 +496,7 @@ def openapi_schema(settings: Settings) -> dict[str, Any]:
             "description": "Privacy-friendly share buttons and comments: nothing reaches a "
             "third party until a visitor chooses to, and no email address is ever published.",
         },
-        "tags": [{"name": n} for n in ("comments", "share", "print", "service")],
+        "tags": [{"name": n} for n in tags],
         "paths": paths,
         "components": {
             "schemas": schemas,

@@ -27,7 +27,16 @@ from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDic
 from .errors import ConfigurationError
 from .origins import normalise_origin, origin_of
 
-__all__ = ["CustomNetwork", "Language", "Origin", "Settings", "Site", "SiteKey"]
+__all__ = [
+    "CustomNetwork",
+    "Language",
+    "ModerationMode",
+    "Origin",
+    "Settings",
+    "Site",
+    "SiteKey",
+    "Smtp",
+]
 
 
 def _normalise_language(value: str) -> str:
@@ -53,6 +62,13 @@ SiteKey = Annotated[
 
 ProxyNetwork = IPv4Network | IPv6Network
 
+ModerationMode = Literal["off", "links", "first", "all"]
+"""How comments are held for moderation: see ``comments_moderation``."""
+
+MailAddress = Annotated[
+    str, StringConstraints(pattern=r"^[^@\s<>]+@[^@\s<>]+$", max_length=254, strip_whitespace=True)
+]
+
 
 class Site(BaseModel):
     """One website that embeds sharekit: where its pages live and how it speaks."""
@@ -73,6 +89,17 @@ class Site(BaseModel):
     privacy_policy_url: HttpUrl | None = Field(
         default=None,
         description="The site's privacy policy; when set, forms link it and ask for consent.",
+    )
+    moderation: ModerationMode | None = Field(
+        default=None,
+        description="This site's moderation mode; defaults to `comments_moderation`.",
+    )
+    notify: list[MailAddress] | None = Field(
+        default=None,
+        description=(
+            "Who is mailed about new comments on this site; defaults to `smtp.to`. "
+            "An empty list mails nobody."
+        ),
     )
     share_info_url: HttpUrl | None = Field(
         default=None,
@@ -108,6 +135,31 @@ class CustomNetwork(BaseModel):
     icon: Path | None = Field(
         default=None,
         description="SVG file with a 24 by 24 monochrome icon; a generic one if unset.",
+    )
+
+
+class Smtp(BaseModel):
+    """The mail server sharekit sends through (owner notifications, reply notifications)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    host: str = Field(min_length=1, description="SMTP server name or address.")
+    port: int = Field(
+        default=587, ge=1, le=65535, description="Port: 587 for STARTTLS, 465 for TLS."
+    )
+    security: Literal["starttls", "tls", "none"] = Field(
+        default="starttls",
+        description="`starttls` (port 587), `tls` (implicit TLS, port 465) or `none`.",
+    )
+    user: str = Field(default="", description="Login name; empty sends without logging in.")
+    password: SecretStr | None = Field(default=None, description="Login password.")
+    sender: MailAddress = Field(description="The From address of every mail sharekit sends.")
+    to: list[MailAddress] = Field(
+        default_factory=list,
+        description="The site owner's addresses, mailed about every new comment.",
+    )
+    timeout: float = Field(
+        default=30.0, gt=0, le=300, description="Seconds one connection may take."
     )
 
 
@@ -205,11 +257,26 @@ class Settings(BaseSettings):
     comments_page_size: int = Field(
         default=50, ge=5, le=500, description="Top-level comments per page of a thread."
     )
-    comments_moderation: Literal["off", "links", "all"] = Field(
+    comments_moderation: ModerationMode = Field(
         default="links",
         description=(
             "`off` publishes at once; `links` holds comments with more than "
-            "`comments_max_links` links or a blocklisted word; `all` holds every comment."
+            "`comments_max_links` links or a blocklisted word; `first` also holds a "
+            "commenter's comments until one from the same address has been approved; "
+            "`all` holds every comment. A site can choose its own (`moderation`)."
+        ),
+    )
+    comments_pending_retention_days: int = Field(
+        default=30, ge=1, description="Days after which comments still held are deleted."
+    )
+    comments_spam_retention_days: int = Field(
+        default=7, ge=1, description="Days after which comments marked as spam are deleted."
+    )
+    comments_reply_notifications: bool = Field(
+        default=True,
+        description=(
+            "With `smtp` set, offer commenters to be mailed about replies in their thread "
+            "(double opt-in)."
         ),
     )
     comments_max_links: int = Field(
@@ -278,6 +345,51 @@ class Settings(BaseSettings):
         default=32,
         ge=0,
         description="Rendered PDF files kept per process (revalidated with the source).",
+    )
+    smtp: Smtp | None = Field(
+        default=None,
+        description=(
+            "Mail server for notifications (a `[smtp]` table); unset sends no mail at all."
+        ),
+    )
+    mail_link_max_age_days: int = Field(
+        default=7,
+        ge=1,
+        le=90,
+        description="Days the signed links in mails (approve, spam, delete, confirm) work.",
+    )
+    mail_max_attempts: int = Field(
+        default=12,
+        ge=1,
+        description=(
+            "Tries to deliver one mail, with growing pauses (about two days in all), "
+            "before it is given up and logged."
+        ),
+    )
+    mail_poll_seconds: float = Field(
+        default=15.0,
+        gt=0,
+        description="How often the mail queue is checked for mail due to be (re)sent.",
+    )
+    admin_password_hash: SecretStr | None = Field(
+        default=None,
+        description=(
+            "Hash of the password for `/admin` (`sharekit hash-password` prints one); "
+            "unset turns the admin off."
+        ),
+    )
+    admin_session_max_age: int = Field(
+        default=8 * 3600, ge=60, description="Seconds an admin login lasts."
+    )
+    admin_login_attempts: int = Field(
+        default=5, ge=1, description="Failed admin logins one network may make per 15 minutes."
+    )
+    privacy_erase: Literal["anonymise", "delete"] = Field(
+        default="anonymise",
+        description=(
+            "What erasing a commenter's data does to their comments: `anonymise` keeps "
+            "the text without name, email, website or keys; `delete` removes the comments."
+        ),
     )
     auto_migrate: bool | None = Field(
         default=None,
@@ -356,6 +468,16 @@ class Settings(BaseSettings):
         """Return the site whose origins include this absolute URL's origin, or ``None``."""
         origin = origin_of(url)
         return next((site for site in self.sites if origin in site.origins), None)
+
+    def moderation_of(self, site: Site) -> ModerationMode:
+        """The moderation mode of a site."""
+        return site.moderation or self.comments_moderation
+
+    def owner_addresses(self, site: Site) -> list[str]:
+        """Who is mailed about new comments on a site (empty: nobody, or no SMTP)."""
+        if self.smtp is None:
+            return []
+        return list(site.notify if site.notify is not None else self.smtp.to)
 
     def language_of(self, site: Site | None) -> str:
         """The language a site's pages speak when nothing more specific is known."""

@@ -20,6 +20,7 @@ from .settings import Settings
 from .storage import Database
 
 if TYPE_CHECKING:
+    from .comments.moderation import Moderation
     from .comments.service import CommentService
     from .printing.service import PrintService
     from .share.service import ShareService
@@ -48,6 +49,7 @@ class AppState:
     database: Database
     share: ShareService
     comments: CommentService
+    moderation: Moderation
     printing: PrintService
 
 

@@ -194,9 +194,9 @@ def test_purge_reports_what_it_erased(
 ) -> None:
     monkeypatch.setenv("SHAREKIT_DATA_DIR", str(tmp_path))
     assert main(["purge"]) == 0
-    assert capsys.readouterr().out == (
-        "erased 0 client keys and flood-control events older than 7 days\n"
-    )
+    out = capsys.readouterr().out
+    assert out.startswith("erased 0 expired records: network hashes older than 7 days, ")
+    assert "comments held longer than 30 days, spam older than 7 days" in out
     assert not (tmp_path / "sharekit.db").exists()  # nothing stored: nothing created
     assert main(["migrate"]) == 0
     with sqlite3.connect(tmp_path / "sharekit.db") as connection:
@@ -206,7 +206,7 @@ def test_purge_reports_what_it_erased(
         )
     monkeypatch.setenv("SHAREKIT_CLIENT_KEY_RETENTION_DAYS", "30")
     assert main(["purge"]) == 0
-    assert "erased 1 client keys and flood-control events older than 30 days" in (
+    assert "erased 1 expired records: network hashes older than 30 days" in (
         capsys.readouterr().out
     )
 

@@ -27,7 +27,16 @@ from tests.test_storage_comments import database_url
 
 pytestmark = pytest.mark.anyio
 
-TABLES = {"alembic_version", "comments", "rate_events", "share_events", "sites", "threads"}
+TABLES = {
+    "alembic_version",
+    "comments",
+    "outbox",
+    "rate_events",
+    "share_events",
+    "sites",
+    "subscriptions",
+    "threads",
+}
 
 
 @pytest.fixture
@@ -63,7 +72,7 @@ async def test_upgrade_creates_every_table(database: Database) -> None:
     assert await migrate.current(database) is None
     await migrate.upgrade(database)
     assert await table_names(database) == TABLES
-    assert await migrate.current(database) == migrate.head() == "0002"
+    assert await migrate.current(database) == migrate.head() == "0003"
 
 
 async def test_upgrade_twice_is_a_no_op(database: Database) -> None:
@@ -146,7 +155,7 @@ async def test_without_auto_migrate_a_behind_schema_is_a_configuration_error(url
         with pytest.raises(ConfigurationError) as caught:
             await database.ready()
         assert str(caught.value) == (
-            "the database schema is at revision none (empty database), sharekit needs 0002: "
+            "the database schema is at revision none (empty database), sharekit needs 0003: "
             "run `sharekit migrate`"
         )
         assert await table_names(database) == set()
@@ -194,7 +203,7 @@ def test_the_alembic_command_line_path_works_on_a_url(tmp_path: Path) -> None:
         version = connection.execute("SELECT version_num FROM alembic_version").fetchone()
     connection.close()
     assert names >= TABLES
-    assert version == ("0002",)
+    assert version == ("0003",)
 
 
 def test_offline_mode_prints_the_sql(capsys: pytest.CaptureFixture[str]) -> None:

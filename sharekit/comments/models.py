@@ -117,6 +117,7 @@ class CommentIn(BaseModel):
     website: str = ""
     text: str = ""
     consent: bool = False
+    notify: bool = False  # mail me replies (double opt-in)
 
     @field_validator("parent", mode="before")
     @classmethod
@@ -206,12 +207,20 @@ class CommentIn(BaseModel):
             raise FieldProblem(N_("Please agree to the storage of your data to post a comment."))
         return value
 
+    @field_validator("notify")
+    @classmethod
+    def _notify(cls, value: bool, info: ValidationInfo) -> bool:
+        if value and not info.data.get("email") and "email" in info.data:
+            raise FieldProblem(N_("Please enter your email address to be told about replies."))
+        return value
+
 
 _FALLBACK = {
     "thread": N_("The comment thread is missing or its name is too long."),
     "url": N_("The address of the page is missing or not valid."),
     "parent": N_("The comment you reply to is not valid."),
     "consent": N_("Please agree to the storage of your data to post a comment."),
+    "notify": N_("This value is not valid."),
 }
 
 

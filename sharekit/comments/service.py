@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -14,12 +15,15 @@ from starlette.responses import Response
 from sharekit.errors import Forbidden
 from sharekit.housekeeping import Housekeeping
 from sharekit.i18n import N_
+from sharekit.links import MailLinks
 from sharekit.rendering import Renderer
 from sharekit.security import InvalidToken, Tokens
 from sharekit.settings import Settings, Site
 from sharekit.state import is_https
 from sharekit.storage.comments import CommentStore
 from sharekit.storage.database import Database
+from sharekit.storage.moderation import ModerationStore
+from sharekit.storage.outbox import Outbox
 from sharekit.storage.records import StoredComment
 
 from .guard import HONEYPOT, Guard, moderation_status
@@ -29,7 +33,19 @@ from .listings import ListingCache
 from .models import Comment, CommentIn, CommentLimits, check_email_domain, parse_comment
 from .text import render, text_hash
 
-__all__ = ["OWN_COOKIE", "CommentService", "FormState", "ThreadView"]
+__all__ = [
+    "APPROVED_COMMENT",
+    "NEW_COMMENT",
+    "OWN_COOKIE",
+    "CommentService",
+    "FormState",
+    "ThreadView",
+]
+
+# Outbox events: a comment the owner should hear about; a comment now public (replies to
+# tell subscribers about). ``subscription-confirm`` is queued by the store.
+NEW_COMMENT = "comment-new"
+APPROVED_COMMENT = "comment-approved"
 
 EDIT = "comment-edit"
 OWN = "comment-own"
@@ -66,6 +82,10 @@ class CommentService:
         self.renderer = renderer
         self.secret = settings.secret_key.get_secret_value()
         self.store = CommentStore(database)
+        self.moderation = ModerationStore(database)
+        self.outbox = Outbox(database)
+        # Set when something was queued for the mail sender, which waits on it.
+        self.mail_waiting = asyncio.Event()
         self.housekeeping = Housekeeping(settings, self.store)
         self.listings = ListingCache()
         self.guard = Guard(
@@ -75,6 +95,12 @@ class CommentService:
             per_15s=settings.comments_rate_per_15s,
             per_hour=settings.comments_rate_per_hour,
         )
+        self.links = MailLinks(self.guard.tokens, settings.mail_link_max_age_days)
+
+    @property
+    def replies_offered(self) -> bool:
+        """Whether the form offers reply notifications (they need a mail server)."""
+        return self.settings.smtp is not None and self.settings.comments_reply_notifications
 
     def limits(self, site: Site) -> CommentLimits:
         return CommentLimits(
@@ -97,12 +123,19 @@ class CommentService:
         now = now or datetime.now(UTC)
         if self.settings.comments_check_deliverability:
             await check_email_domain(comment.email)
+        mode = self.settings.moderation_of(site)
         status = moderation_status(
-            comment.text,
-            self.settings.comments_moderation,
-            self.settings.comments_max_links,
-            self.settings.comments_blocklist,
+            comment.text, mode, self.settings.comments_max_links, self.settings.comments_blocklist
         )
+        if mode == "first" and status == "approved":
+            email = comment.email
+            if not email or not await self.moderation.approved_before(site.key, email):
+                status = "pending"
+        events = []
+        if self.settings.owner_addresses(site):
+            events.append(NEW_COMMENT)
+        if status == "approved" and self.replies_offered:
+            events.append(APPROVED_COMMENT)
         stored = await self.store.add(
             site.key,
             comment.thread,
@@ -122,7 +155,11 @@ class CommentService:
             max_depth=self.settings.comments_max_depth,
             now=now,
             flood=self.guard.flood_limits(),
+            events=events,
+            subscribe=comment.notify and self.replies_offered,
         )
+        if events or comment.notify:
+            self.mail_waiting.set()
         self.housekeeping.start_if_due()
         return stored
 

@@ -18,11 +18,12 @@ from sqlalchemy.exc import IntegrityError
 from . import cursors
 from .database import Database
 from .errors import DuplicateComment
-from .jobs import WITH_THREAD, change, delete_comment, parent_of, record
+from .jobs import WITH_THREAD, change, delete_comment, parent_of, record, subscribe_to
 from .listing import read_page
+from .outbox import enqueue
 from .posting import FLOOD_KIND, FloodLimit, PostingStatements, check_flood
 from .records import COMMENT_STATUSES, StoredComment, Thread
-from .tables import DUPLICATE_COMMENT, comments, rate_events, threads
+from .tables import DUPLICATE_COMMENT, comments, rate_events, subscriptions, threads
 from .types import require_aware
 
 __all__ = ["FLOOD_KIND", "CommentStore", "FloodLimit", "SiteComment"]
@@ -92,6 +93,8 @@ class CommentStore:
         max_depth: int,
         now: datetime,
         flood: Sequence[FloodLimit] = (),
+        events: Sequence[str] = (),
+        subscribe: bool = False,
     ) -> StoredComment:
         """Store a comment, creating the site and thread on first use.
 
@@ -101,6 +104,10 @@ class CommentStore:
         (so concurrent posts in any process cannot all slip through) and this one is
         recorded. Raises :class:`ParentNotFound`, :class:`DuplicateComment` and
         :class:`TooManyComments`; nothing is stored then.
+
+        ``events`` are outbox kinds queued in the same transaction with the comment's id
+        (``{"comment": id}``); ``subscribe`` asks for reply notifications for ``email``
+        (queued as ``subscription-confirm`` unless the address already subscribed).
         """
         _check_status(status)
         now = require_aware(now)
@@ -154,6 +161,17 @@ class CommentStore:
                     statements.add_event,
                     {"kind": FLOOD_KIND, "client_key": client_key, "created_at": now},
                 )
+            for kind in events:
+                enqueue(connection, kind, {"comment": comment_id}, now)
+            if subscribe and email:
+                subscription = subscribe_to(connection, thread_id, email, now)
+                if subscription is not None:
+                    enqueue(
+                        connection,
+                        "subscription-confirm",
+                        {"subscription": subscription, "comment": comment_id},
+                        now,
+                    )
             return StoredComment(
                 id=comment_id,
                 edited_at=None,
@@ -359,5 +377,19 @@ class CommentStore:
                 .values(client_key=None)
             )
             return int(events.rowcount) + int(keys.rowcount)
+
+        return await self.database.write(job)
+
+    async def purge_subscriptions(self, before: datetime) -> int:
+        """Forget reply subscriptions asked for before ``before`` and never confirmed."""
+        before = require_aware(before)
+
+        def job(connection: Connection) -> int:
+            result = connection.execute(
+                delete(subscriptions).where(
+                    subscriptions.c.confirmed_at.is_(None), subscriptions.c.created_at < before
+                )
+            )
+            return int(result.rowcount)
 
         return await self.database.write(job)

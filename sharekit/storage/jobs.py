@@ -4,14 +4,16 @@ commit (``Database.write``) on whatever connection the batch holds."""
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from .errors import CommentNotFound, ParentNotFound
 from .records import StoredComment
-from .tables import comments, threads
+from .tables import comments, subscriptions, threads
 
 __all__ = [
     "WITH_THREAD",
@@ -20,6 +22,7 @@ __all__ = [
     "delete_comment",
     "parent_of",
     "record",
+    "subscribe_to",
 ]
 
 # A SQLAlchemy Row: its attributes are untyped anyway, and its generic parameters differ
@@ -115,3 +118,17 @@ def lock_thread_of(connection: Connection, comment_id: int) -> Row:
 def has_replies(connection: Connection, comment_id: int) -> bool:
     query = select(comments.c.id).where(comments.c.parent_id == comment_id).limit(1)
     return connection.execute(query).first() is not None
+
+
+def subscribe_to(connection: Connection, thread_id: int, email: str, now: datetime) -> int | None:
+    """Ask for reply notifications: the new subscription's id, or ``None`` when the
+    address already asked for this thread (confirmed or not)."""
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(subscriptions)
+        .values(thread_id=thread_id, email=email, created_at=now)
+        .on_conflict_do_nothing(index_elements=["thread_id", "email"])
+        .returning(subscriptions.c.id)
+    )
+    found = connection.execute(statement).scalar()
+    return int(found) if found is not None else None

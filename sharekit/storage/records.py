@@ -52,3 +52,4 @@ class StoredComment:
     text_hash: str
     thread_key: str
     site: str
+    source: str | None = None  # where an imported comment came from

@@ -28,9 +28,11 @@ __all__ = [
     "DUPLICATE_COMMENT",
     "comments",
     "metadata",
+    "outbox",
     "rate_events",
     "share_events",
     "sites",
+    "subscriptions",
     "threads",
 ]
 
@@ -110,6 +112,9 @@ comments = Table(
     Column("client_key", String(64), nullable=True),
     Column("consent_at", UTCDateTime(), nullable=True),
     Column("text_hash", String(64), nullable=False),
+    # Where an imported comment came from (``wxr:…``, ``isso:…``, ``disqus:…``): a
+    # re-run of an import finds it and adds nothing. NULL for comments posted here.
+    Column("source", String(200), nullable=True),
     UniqueConstraint("thread_id", "author_key", "text_hash", name=DUPLICATE_COMMENT),
     CheckConstraint(
         "status IN ({})".format(", ".join(f"'{status}'" for status in COMMENT_STATUSES)),
@@ -123,6 +128,42 @@ comments = Table(
     Index("ix_comments_recent", "status", "created_at", "id"),
     # "Has it replies?" on delete, and the foreign-key check when a row goes.
     Index("ix_comments_parent", "parent_id"),
+    # Moderation "first" (an approved comment from this address?) and privacy requests.
+    Index("ix_comments_email", "email"),
+    Index("uq_comments_source", "source", unique=True),
+)
+
+# Commenters who asked to be mailed about replies in a thread. ``confirmed_at`` is set
+# when they follow the link in the confirmation mail (double opt-in); until then nothing
+# but that one mail is sent. Unsubscribing deletes the row.
+subscriptions = Table(
+    "subscriptions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("thread_id", Integer, ForeignKey("threads.id"), nullable=False),
+    Column("email", String(254), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("confirmed_at", UTCDateTime(), nullable=True),
+    UniqueConstraint("thread_id", "email"),
+    Index("ix_subscriptions_email", "email"),
+)
+
+# The mail queue, durable across restarts and shared by every process. A row is an event
+# to act on (``kind`` + JSON ``payload``, e.g. a new comment to tell the owner about),
+# claimed by moving ``next_attempt_at`` forward (a lease), and deleted once handled.
+# A row given up after too many attempts keeps ``next_attempt_at`` NULL and ``failed_at``.
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(32), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("next_attempt_at", UTCDateTime(), nullable=True),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("failed_at", UTCDateTime(), nullable=True),
+    Column("last_error", String(500), nullable=True),
+    Index("ix_outbox_due", "next_attempt_at"),
 )
 
 # Flood control shared by every process: one row per counted action.

@@ -1,7 +1,4 @@
-"""The ``sharekit`` command: run the demo, serve the service, generate docs.
-
-Every error is one clear line on stderr and exit code 2; ``--help`` works everywhere.
-"""
+"""Commands that run things: ``demo``, ``serve``, ``migrate``, ``purge``, ``config-docs``."""
 
 from __future__ import annotations
 
@@ -9,19 +6,13 @@ import argparse
 import os
 import socket
 import sys
-from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from . import __version__
-from .errors import ConfigurationError
+from sharekit import __version__
 
-__all__ = ["main"]
+from .common import Commands, Failure, redacted, with_database
 
-EXIT_USAGE = 2
-
-
-class _Failure(Exception):
-    """A command failed in a way the user can fix; the message says how."""
+__all__ = ["register"]
 
 
 def _bind(host: str, port: int) -> socket.socket:
@@ -33,7 +24,7 @@ def _bind(host: str, port: int) -> socket.socket:
         sock.bind((host, port))
     except OSError as exc:
         sock.close()
-        raise _Failure(
+        raise Failure(
             f"cannot listen on {host}:{port}: {exc.strerror}; try another --port"
         ) from exc
     sock.listen(2048)
@@ -44,7 +35,7 @@ def _bind(host: str, port: int) -> socket.socket:
 def _run_demo(args: argparse.Namespace) -> None:
     import uvicorn
 
-    from .demo import demo_app
+    from sharekit.demo import demo_app
 
     sock = _bind(args.host, args.port)
     host = f"[{args.host}]" if ":" in args.host else args.host
@@ -60,13 +51,13 @@ def _run_demo(args: argparse.Namespace) -> None:
 def _run_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
-    from .app import create_app
-    from .settings import Settings
+    from sharekit.app import create_app
+    from sharekit.settings import Settings
 
     settings = Settings.load(args.config)
     settings.require_service_ready()
     if args.workers < 1:
-        raise _Failure("--workers must be at least 1")
+        raise Failure("--workers must be at least 1")
     create_app(settings)  # fail here, with a clear message, before any worker starts
     sock = _bind(args.host, args.port)
     if args.config:
@@ -96,14 +87,14 @@ def _run_serve(args: argparse.Namespace) -> None:
 def _run_migrate(args: argparse.Namespace) -> None:
     import asyncio
 
-    from .errors import ServiceUnavailable
-    from .settings import Settings
-    from .storage import Database
-    from .storage.migrate import current, head, upgrade
+    from sharekit.errors import ServiceUnavailable
+    from sharekit.settings import Settings
+    from sharekit.storage import Database
+    from sharekit.storage.migrate import current, head, upgrade
 
     settings = Settings.load(args.config)
     database = Database(settings.database_url, auto_migrate=False)
-    where = _redacted(settings.database_url)
+    where = redacted(settings.database_url)
 
     async def run() -> tuple[str | None, str | None]:
         try:
@@ -120,10 +111,10 @@ def _run_migrate(args: argparse.Namespace) -> None:
         before, after = asyncio.run(run())
     except ServiceUnavailable as exc:
         cause = str(exc.__cause__).splitlines()[0] if exc.__cause__ else "no answer"
-        raise _Failure(f"cannot reach the database {where}: {cause.split(') ', 1)[-1]}") from exc
+        raise Failure(f"cannot reach the database {where}: {cause.split(') ', 1)[-1]}") from exc
     if args.check:
         if before != head():
-            raise _Failure(f"the schema is at {before or 'nothing'}; {head()} is needed")
+            raise Failure(f"the schema is at {before or 'nothing'}; {head()} is needed")
         print(f"the schema is up to date ({head()})")
     elif before == after:
         print(f"nothing to do: the schema is already at {after}")
@@ -132,41 +123,25 @@ def _run_migrate(args: argparse.Namespace) -> None:
 
 
 def _run_purge(args: argparse.Namespace) -> None:
-    import asyncio
-
-    from .errors import ServiceUnavailable
-    from .housekeeping import Housekeeping
-    from .settings import Settings
-    from .storage import Database
-    from .storage.comments import CommentStore
+    from sharekit.housekeeping import Housekeeping
+    from sharekit.settings import Settings
+    from sharekit.storage.comments import CommentStore
 
     settings = Settings.load(args.config)
-    database = Database(settings.database_url, auto_migrate=settings.migrates_automatically)
-
-    async def run() -> int:
-        try:
-            return await Housekeeping(settings, CommentStore(database)).run()
-        finally:
-            await database.close()
-
-    try:
-        purged = asyncio.run(run())
-    except ServiceUnavailable as exc:
-        where = _redacted(settings.database_url)
-        raise _Failure(f"cannot reach the database {where}") from exc
-    days = settings.client_key_retention_days
-    print(f"erased {purged} client keys and flood-control events older than {days} days")
-
-
-def _redacted(url: str) -> str:
-    """A database URL without its password, for messages."""
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
+    purged = with_database(
+        settings, lambda database: Housekeeping(settings, CommentStore(database)).run()
+    )
+    print(
+        f"erased {purged} expired records: network hashes older than "
+        f"{settings.client_key_retention_days} days, comments held longer than "
+        f"{settings.comments_pending_retention_days} days, spam older than "
+        f"{settings.comments_spam_retention_days} days, unconfirmed reply subscriptions "
+        "and mail given up on"
+    )
 
 
 def _run_config_docs(args: argparse.Namespace) -> None:
-    from .configdoc import configuration_markdown
+    from sharekit.configdoc import configuration_markdown
 
     text = configuration_markdown()
     if args.output:
@@ -175,14 +150,8 @@ def _run_config_docs(args: argparse.Namespace) -> None:
         sys.stdout.write(text)
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="sharekit",
-        description="Privacy-friendly share buttons, print/PDF links and comments.",
-    )
-    parser.add_argument("--version", action="version", version=f"sharekit {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-
+def register(commands: Commands) -> None:
+    """Add this module's commands."""
     demo = commands.add_parser(
         "demo",
         help="run the demo site with the service mounted at /sharekit/",
@@ -250,22 +219,3 @@ def _parser() -> argparse.ArgumentParser:
     )
     docs.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
     docs.set_defaults(run=_run_config_docs)
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``sharekit`` console script; returns the exit code."""
-    args = _parser().parse_args(argv)
-    run: Callable[[argparse.Namespace], None] = args.run
-    try:
-        run(args)
-    except (ConfigurationError, _Failure) as exc:
-        print(f"sharekit {args.command}: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        return 130
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
