@@ -8,6 +8,7 @@ Nothing is sent to a third party until a visitor chooses to. The public face::
 
 __version__ = "0.1.0"
 
+from .admin.passwords import hash_password
 from .app import create_app
 from .errors import (
     BadRequest,
@@ -51,5 +52,6 @@ __all__ = [
     "ValidationFailed",
     "__version__",
     "create_app",
+    "hash_password",
     "install",
 ]

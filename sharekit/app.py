@@ -15,16 +15,21 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from . import __version__, openapi
+from .admin import routes as admin_routes
 from .comments import authors as comment_authors
 from .comments import feeds as comment_feeds
+from .comments import replies as comment_replies
 from .comments import routes as comment_routes
 from .comments.moderation import Moderation
 from .comments.service import CommentService
 from .errors import exception_handlers
 from .headers import SecurityHeadersMiddleware
 from .i18n import Catalogs
+from .mail import routes as mail_routes
+from .mail.sender import MailContext, MailSender
 from .printing import routes as print_routes
 from .printing.service import ContentProvider, PrintService
+from .privacy import routes as privacy_routes
 from .rendering import Renderer, build_assets
 from .settings import Settings
 from .share import routes as share_routes
@@ -56,7 +61,11 @@ def _routes(state: AppState) -> list[BaseRoute]:
         *share_routes.routes(),
         *comment_authors.routes(),
         *comment_feeds.routes(),
+        *comment_replies.routes(),
+        *mail_routes.routes(),
         *print_routes.routes(),
+        *privacy_routes.routes(),
+        *admin_routes.routes(state.settings),
         *openapi.routes(),
     ]
 
@@ -95,12 +104,20 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         housekeeping = asyncio.create_task(state.comments.housekeeping.forever())
+        # The mail sender works in the background: start-up and requests never wait for it.
+        mail = (
+            asyncio.create_task(MailSender(MailContext.of(state.comments)).forever())
+            if settings.smtp is not None
+            else None
+        )
         try:
             yield
         finally:
-            housekeeping.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await housekeeping
+            for task in (housekeeping, mail):
+                if task is not None:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
             await state.printing.fetcher.aclose()
             await database.close()
 

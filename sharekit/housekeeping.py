@@ -92,6 +92,11 @@ class Housekeeping:
 
     async def forever(self) -> None:
         """Run now and then every hour, until cancelled (the app's lifespan)."""
+        task = asyncio.current_task()
         while True:
             await self._safely()
+            # The database driver's pool may swallow a cancellation that arrives while it
+            # closes a connection: stop anyway, or the app's shutdown waits an hour.
+            if task is not None and task.cancelling():
+                raise asyncio.CancelledError()
             await asyncio.sleep(INTERVAL)

@@ -465,7 +465,12 @@ def _print_paths() -> dict[str, Schema]:
 
 # Modules that document their own routes: (tag, module); each module has
 # ``openapi_paths(settings) -> dict`` built with :mod:`sharekit.openapi_parts`.
-DOCUMENTED_ELSEWHERE: tuple[tuple[str, str], ...] = ()
+DOCUMENTED_ELSEWHERE: tuple[tuple[str, str], ...] = (
+    ("notifications", "sharekit.comments.replies"),
+    ("moderation", "sharekit.mail.routes"),
+    ("privacy", "sharekit.privacy.routes"),
+    ("admin", "sharekit.admin.routes"),
+)
 
 
 def openapi_schema(settings: Settings) -> dict[str, Any]:

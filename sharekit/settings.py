@@ -163,6 +163,17 @@ class Smtp(BaseModel):
     )
 
 
+def _merged(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """``base`` with ``changes`` on top, tables (dicts) merged recursively."""
+    result = dict(base)
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(result.get(key), dict):
+            result[key] = _merged(result[key], value)
+        else:
+            result[key] = value
+    return result
+
+
 class Settings(BaseSettings):
     """Everything sharekit can be told: one instance per app, no globals."""
 
@@ -437,7 +448,9 @@ class Settings(BaseSettings):
                 raise ConfigurationError(f"{path} is not valid TOML: {exc}") from exc
         try:
             env_values = EnvSettingsSource(cls)()
-            return cls(**{**file_values, **env_values, **overrides})
+            # Tables merge key by key: SHAREKIT_SMTP__PASSWORD adds the password to the
+            # file's [smtp] table instead of replacing the table.
+            return cls(**_merged(_merged(file_values, env_values), overrides))
         except ValueError as exc:  # pydantic's ValidationError is a ValueError
             raise ConfigurationError.from_validation(exc, source=config_file) from exc
 

@@ -28,7 +28,20 @@ def _free_port() -> int:
 
 
 @pytest.mark.parametrize(
-    "command", [[], ["demo"], ["serve"], ["migrate"], ["purge"], ["config-docs"]]
+    "command",
+    [
+        [],
+        ["demo"],
+        ["serve"],
+        ["migrate"],
+        ["purge"],
+        ["config-docs"],
+        ["comments"],
+        ["privacy"],
+        ["export"],
+        ["import"],
+        ["hash-password"],
+    ],
 )
 def test_help_everywhere(command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:
@@ -137,8 +150,11 @@ def test_demo_starts_fast_and_prints_its_url(
     assert elapsed < 10  # the issue asks for < 2 s; CI machines are shared, so allow slack
     assert process.stdout is not None
     assert f"http://127.0.0.1:{port}/" in process.stdout.readline()
-    secret = tmp_path / "data" / "secret.key"
-    assert secret.stat().st_mode & 0o777 == 0o600
+    admin = process.stdout.readline()
+    password = (tmp_path / "data" / "admin-password").read_text(encoding="ascii").strip()
+    assert f"http://127.0.0.1:{port}/sharekit/admin  (password: {password})" in admin
+    for name in ("secret.key", "admin-password", "admin-password.hash"):
+        assert (tmp_path / "data" / name).stat().st_mode & 0o777 == 0o600
 
 
 def test_serve_answers_with_a_config(tmp_path: Path, run: list[subprocess.Popen[str]]) -> None:

@@ -228,6 +228,33 @@ def run(app: Starlette, settings: Settings) -> Scenario:
             post("405 post", "/comments/new")
             get("index", "/")
             get("health", "/healthz")
+            # Moderation links of owner mails: the question page, a used link (its status
+            # is stale, so nothing changes) and a link to a comment that does not exist.
+            moderate = app.state.sharekit.comments.links.moderate
+            held_id = _comment_id(held)
+            get("moderate page", f"/moderate/{moderate(held_id, 'approve', 'pending')}")
+            get("moderate published", f"/moderate/{moderate(parent, 'spam', 'approved')}")
+            post("moderate used", f"/moderate/{moderate(held_id, 'spam', 'approved')}")
+            get("moderate gone", f"/moderate/{moderate(10**6, 'delete', 'pending')}")
+            # Reply notification links naming a commenter's address (no subscription
+            # exists without SMTP: the pages that say so must not repeat it either).
+            links = app.state.sharekit.comments.links
+            known = sorted(scenario.stored)[0]
+            for kind, token in (
+                ("confirm", links.confirm(1, known)),
+                ("unsubscribe", links.unsubscribe(1, known)),
+                ("unsubscribe", "tampered." + links.unsubscribe(1, known)),
+            ):
+                get(f"replies {kind} page", f"/replies/{kind}/{token}")
+                post(f"replies {kind}", f"/replies/{kind}/{token}")
+            one_click = {"List-Unsubscribe": "One-Click"}
+            genuine = links.unsubscribe(1, known)
+            post("one-click", f"/replies/unsubscribe/{genuine}", data=one_click)
+            # The erase link in commenters' mails: its page shows the address masked only
+            # (a GET: the POST would erase what the checks below count).
+            erase = links.erase("blog", known)
+            get("erase page", f"/privacy/erase/{erase}")
+            get("erase tampered", f"/privacy/erase/tampered.{erase}")
     return scenario
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-from sharekit.demo import demo_app, demo_settings
+from sharekit.demo import admin_password, demo_app, demo_settings
 
 DEMO = Path(__file__).resolve().parent.parent / "sharekit" / "demo"
 
@@ -77,3 +77,15 @@ def test_demo_uses_only_the_public_api() -> None:
             if isinstance(node, ast.ImportFrom) and node.level > 0:
                 assert node.level == 1, f"{path.name}: relative import"
                 assert (DEMO / f"{node.module}.py").exists(), f"{path.name}: relative import"
+
+
+def test_admin_password_is_made_once_and_logs_in(demo: TestClient, tmp_path: Path) -> None:
+    password = admin_password(tmp_path)
+    assert password == admin_password(tmp_path)
+    assert (tmp_path / "admin-password").stat().st_mode & 0o777 == 0o600
+    assert (tmp_path / "admin-password.hash").stat().st_mode & 0o777 == 0o600
+    wrong = demo.post("/sharekit/admin/login", data={"password": "guess"}, follow_redirects=False)
+    assert wrong.status_code in (400, 401, 403)
+    right = demo.post("/sharekit/admin/login", data={"password": password}, follow_redirects=False)
+    assert right.status_code == 303
+    assert demo.get("/sharekit/admin").status_code == 200

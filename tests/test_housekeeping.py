@@ -57,6 +57,39 @@ async def test_run_erases_only_what_is_older_than_the_retention(tmp_path: Path) 
         await database.close()
 
 
+async def test_run_deletes_held_comments_spam_and_unconfirmed_subscriptions(
+    tmp_path: Path,
+) -> None:
+    from tests.test_storage_comments import comment_values
+
+    settings = settings_for(
+        tmp_path, comments_pending_retention_days=30, comments_spam_retention_days=7
+    )
+    database = Database(settings.database_url)
+    store = CommentStore(database)
+    now = datetime(2026, 5, 10, tzinfo=UTC)
+
+    async def add(text: str, status: str, age_days: int, **extra: object) -> int:
+        values = comment_values(text, status=status, at=now - timedelta(days=age_days))
+        return (await store.add(**{**values, **extra})).id  # type: ignore[arg-type]
+
+    try:
+        old_held = await add("held 31 days", "pending", 31, subscribe=True)
+        young_held = await add("held 29 days", "pending", 29)
+        old_spam = await add("spam 8 days", "spam", 8)
+        young_spam = await add("spam 6 days", "spam", 6)
+        shown = await add("shown long ago", "approved", 400)
+        # The client keys of the 4 comments older than 7 days (the retention of network
+        # hashes), 2 comments, 1 unconfirmed subscription (older than the link's life).
+        assert await Housekeeping(settings, store).run(now) == 4 + 2 + 1
+        for gone in (old_held, old_spam):
+            assert await store.get(gone) is None
+        for kept in (young_held, young_spam, shown):
+            assert await store.get(kept) is not None
+    finally:
+        await database.close()
+
+
 async def test_start_if_due_runs_once_per_interval(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -69,6 +69,23 @@ def test_environment_beats_file_and_overrides_beat_both(
     assert Settings.load(config, default_language="it").default_language == "it"
 
 
+def test_environment_adds_to_a_table_of_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "sharekit.toml"
+    config.write_text(
+        CONFIG + '\n[smtp]\nhost = "mail.example"\nsender = "blog@example.org"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("SHAREKIT_SMTP__PASSWORD", "from-the-environment")
+    monkeypatch.setenv("SHAREKIT_SMTP__PORT", "465")
+    smtp = Settings.load(config).smtp
+    assert smtp is not None
+    assert (smtp.host, smtp.port, smtp.sender) == ("mail.example", 465, "blog@example.org")
+    assert smtp.password is not None
+    assert smtp.password.get_secret_value() == "from-the-environment"
+
+
 def test_trusted_proxies_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SHAREKIT_TRUSTED_PROXIES", '["127.0.0.1/32", "10.0.0.0/8", "::1"]')
     settings = Settings.load()

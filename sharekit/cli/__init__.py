@@ -2,8 +2,8 @@
 out, answer data-protection requests.
 
 One module per group of commands, each with a ``register(commands)`` that adds its
-sub-commands. Every error is one clear line on stderr and exit code 2; ``--help`` works
-everywhere.
+sub-commands; a command returns its exit code (``None``: 0). Every error is one clear
+line on stderr and exit code 2; ``--help`` works everywhere.
 """
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ from collections.abc import Callable, Sequence
 from sharekit import __version__
 from sharekit.errors import ConfigurationError
 
-from . import service
+from . import admin, comments, porting, privacy, service
 from .common import Failure
 
 __all__ = ["main"]
 
 EXIT_USAGE = 2
-GROUPS = (service,)
+GROUPS = (service, comments, porting, privacy, admin)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -39,15 +39,15 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``sharekit`` console script; returns the exit code."""
     args = _parser().parse_args(argv)
-    run: Callable[[argparse.Namespace], None] = args.run
+    run: Callable[[argparse.Namespace], int | None] = args.run
     try:
-        run(args)
+        code = run(args)
     except (ConfigurationError, Failure) as exc:
         print(f"sharekit {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
-    return 0
+    return code or 0
 
 
 if __name__ == "__main__":

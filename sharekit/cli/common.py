@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 from collections.abc import Awaitable, Callable
 from typing import TypeAlias, TypeVar
 
@@ -11,7 +12,15 @@ from sharekit.errors import ServiceUnavailable
 from sharekit.settings import Settings
 from sharekit.storage import Database
 
-__all__ = ["Failure", "add_config", "redacted", "with_database"]
+__all__ = [
+    "Commands",
+    "Failure",
+    "add_config",
+    "redacted",
+    "site_option",
+    "with_database",
+    "write_text",
+]
 
 Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 """What a group's ``register`` gets: ``commands.add_parser(name, …)`` adds one."""
@@ -52,3 +61,22 @@ def with_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) 
         cause = str(exc.__cause__).splitlines()[0] if exc.__cause__ else "no answer"
         where = redacted(settings.database_url)
         raise Failure(f"cannot reach the database {where}: {cause.split(') ', 1)[-1]}") from exc
+
+
+def write_text(text: str) -> None:
+    """Write to standard output as UTF-8, whatever the terminal's locale."""
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:
+        sys.stdout.write(text)
+        return
+    sys.stdout.flush()
+    buffer.write(text.encode("utf-8"))
+    buffer.flush()
+
+
+def site_option(settings: Settings, key: str | None) -> str | None:
+    """``--site``: a configured site's key (any key when no site is configured)."""
+    if key is None or not settings.sites or settings.site(key) is not None:
+        return key
+    known = ", ".join(site.key for site in settings.sites)
+    raise Failure(f"there is no site {key!r}; the configured sites are: {known}")

@@ -35,13 +35,15 @@ def _bind(host: str, port: int) -> socket.socket:
 def _run_demo(args: argparse.Namespace) -> None:
     import uvicorn
 
-    from sharekit.demo import demo_app
+    from sharekit.demo import admin_password, demo_app
 
     sock = _bind(args.host, args.port)
     host = f"[{args.host}]" if ":" in args.host else args.host
     url = f"http://{host}:{sock.getsockname()[1]}"
     app = demo_app(data_dir=Path(args.data_dir), origin=url)
-    print(f"sharekit demo: {url}/  (data in {args.data_dir}; press Ctrl+C to stop)", flush=True)
+    print(f"sharekit demo: {url}/  (data in {args.data_dir}; press Ctrl+C to stop)")
+    password = admin_password(Path(args.data_dir))
+    print(f"moderate the comments at {url}/sharekit/admin  (password: {password})", flush=True)
     config = uvicorn.Config(
         app, log_level="warning", access_log=False, proxy_headers=False, server_header=False
     )

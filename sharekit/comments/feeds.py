@@ -40,6 +40,7 @@ CACHE_CONTROL = "public, max-age=300"
 
 FEED_TITLE = N_("Comments on %(title)s")
 ENTRY_TITLE = N_("%(author)s on %(title)s")
+ANONYMOUS = N_("Anonymous")  # as CommentLabels.anonymous
 NOT_ON_SITE = N_("This address is not a page of a site that uses this service.")
 NO_URL = N_("Give the address of the commented page as url.")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -72,11 +73,12 @@ def _changed(comment: StoredComment) -> datetime:
 def _entry(
     row: StoredComment, page_url: str, title: str, translate: Callable[[str], str]
 ) -> FeedEntry:
+    author = row.author or translate(ANONYMOUS)
     return FeedEntry(
         id=f"{page_url}#comment-{row.id}",
         link=f"{page_url}#comment-{row.id}",
-        title=translate(ENTRY_TITLE) % {"author": row.author, "title": title},
-        author=row.author,
+        title=translate(ENTRY_TITLE) % {"author": author, "title": title},
+        author=author,
         published=rfc3339(row.created_at),
         updated=rfc3339(_changed(row)),
         html=row.html,

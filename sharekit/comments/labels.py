@@ -25,6 +25,7 @@ class CommentLabels:
     reply_to: str = N_("Reply to %(name)s")
     edited: str = N_("edited")
     deleted: str = N_("Deleted comment")
+    anonymous: str = N_("Anonymous")  # an erased or imported comment without a name
     pending: str = N_("Your comment is awaiting moderation. Only you can see it for now.")
 
 

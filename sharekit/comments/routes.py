@@ -56,7 +56,7 @@ PUBLISHED = N_("Thank you! Your comment has been published.")
 EXPIRED = N_(
     "This form was open for a long time. Your comment is still here: please send it again."
 )
-FIELDS = ("text", "name", "email", "website", "remember", "consent")
+FIELDS = ("text", "name", "email", "website", "remember", "consent", "notify")
 
 
 def _site(state: AppState, key: str | None, url: str | None = None) -> Site:
@@ -157,6 +157,7 @@ def _form_again(
         token=state.comments.guard.issue(site.key, data.get("thread", "")[:200]),
         form=FormState(values=values, errors=errors, message=message),
         settings=state.settings,
+        replies=state.comments.replies_offered,
     )
     response.headers["cache-control"] = "no-store"
     return response
@@ -248,6 +249,7 @@ async def new_form(request: Request) -> Response:
         token=state.comments.guard.issue(site.key, thread),
         form=FormState(),
         settings=state.settings,
+        replies=state.comments.replies_offered,
     )
     response.headers["cache-control"] = "no-store"
     return response

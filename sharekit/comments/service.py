@@ -187,10 +187,14 @@ class CommentService:
         newest_first: bool = False,
         after: str | None = None,
     ) -> ThreadView:
-        """One page of a thread: approved comments plus the visitor's own held ones."""
+        """One page of a thread: approved comments (and placeholders of deleted ones
+        that have replies) plus the visitor's own held ones."""
         rows, cursor = await self.store.list_thread(
             site.key,
             thread,
+            # A deleted comment with replies stays as a placeholder (no personal data),
+            # so its replies keep their place; one without replies is gone from the table.
+            statuses=("approved", "deleted"),
             include_ids=include_ids,
             newest_first=newest_first,
             limit=self.settings.comments_page_size,
@@ -235,6 +239,7 @@ class CommentService:
             parent=parent,
             token=self.guard.issue(site.key, thread),
             settings=self.settings,
+            replies=self.replies_offered,
             labels=comment_labels(self.renderer.catalogs, lang),
             **link_queries(site.key, thread, url, title, lang),
         )

@@ -5,6 +5,6 @@ It imports only sharekit's public API. ``sharekit demo`` runs it; tests serve it
 
 from __future__ import annotations
 
-from .site import demo_app, demo_settings
+from .site import admin_password, demo_app, demo_settings
 
-__all__ = ["demo_app", "demo_settings"]
+__all__ = ["admin_password", "demo_app", "demo_settings"]

@@ -58,6 +58,31 @@ def _secret(data_dir: Path) -> str:
     return secret
 
 
+def admin_password(data_dir: Path) -> str:
+    """The password of the demo's admin (``/sharekit/admin``): made once, kept beside the
+    secret, readable only by its owner; ``sharekit demo`` prints it."""
+    path = data_dir / "admin-password"
+    if path.exists():
+        return path.read_text(encoding="ascii").strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    password = secrets.token_urlsafe(12)
+    path.touch(mode=0o600)
+    path.write_text(password + "\n", encoding="ascii")
+    return password
+
+
+def _admin_hash(data_dir: Path) -> str:
+    """The hash of the admin password, kept too: hashing is slow on purpose."""
+    password = admin_password(data_dir)
+    path = data_dir / "admin-password.hash"
+    if path.exists():
+        return path.read_text(encoding="ascii").strip()
+    hashed = str(sharekit.hash_password(password))
+    path.touch(mode=0o600)
+    path.write_text(hashed + "\n", encoding="ascii")
+    return hashed
+
+
 def _origins(origin: str) -> list[str]:
     """The demo's origin plus its loopback aliases, so localhost and 127.0.0.1 both work."""
     parts = urlsplit(origin)
@@ -71,6 +96,7 @@ def demo_settings(data_dir: Path, origin: str) -> sharekit.Settings:
     """Settings for the demo: one site at ``origin``, SQLite and a secret in ``data_dir``."""
     return sharekit.Settings(
         secret_key=_secret(data_dir),
+        admin_password_hash=_admin_hash(data_dir),
         data_dir=data_dir,
         public_url=MOUNT,
         default_language="de",

@@ -16,6 +16,8 @@ from .records import StoredComment
 from .tables import comments, subscriptions, threads
 
 __all__ = [
+    "COMMENTS_WITH_PAGE",
+    "SUBSCRIPTIONS_WITH_PAGE",
     "WITH_THREAD",
     "Row",
     "change",
@@ -31,6 +33,18 @@ Row = Any
 
 WITH_THREAD = select(comments, threads.c.key.label("thread_key"), threads.c.site).join(
     threads, threads.c.id == comments.c.thread_id
+)
+
+# Comments and subscriptions with the page they are on (lists across threads).
+_PAGE = (
+    threads.c.site,
+    threads.c.key.label("thread_key"),
+    threads.c.url.label("thread_url"),
+    threads.c.title.label("thread_title"),
+)
+COMMENTS_WITH_PAGE = select(comments, *_PAGE).join(threads, threads.c.id == comments.c.thread_id)
+SUBSCRIPTIONS_WITH_PAGE = select(subscriptions, *_PAGE).join(
+    threads, threads.c.id == subscriptions.c.thread_id
 )
 
 

@@ -20,7 +20,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from .comments import SiteComment, _check_status, _duplicate
 from .database import Database
 from .errors import CommentNotFound, DuplicateComment
-from .jobs import change, delete_comment
+from .jobs import COMMENTS_WITH_PAGE, change, delete_comment
 from .outbox import enqueue
 from .records import StoredComment
 from .tables import comments, threads
@@ -69,15 +69,6 @@ class Filter:
         return found
 
 
-_WITH_PAGE = select(
-    comments,
-    threads.c.key.label("thread_key"),
-    threads.c.site,
-    threads.c.url.label("thread_url"),
-    threads.c.title.label("thread_title"),
-).join(threads, threads.c.id == comments.c.thread_id)
-
-
 def _site_comment(row: object) -> SiteComment:
     values = dict(row._mapping)  # type: ignore[attr-defined]
     url, title = values.pop("thread_url"), values.pop("thread_title")
@@ -100,7 +91,7 @@ class ModerationStore:
         order = (comments.c.created_at.desc(), comments.c.id.desc())
         if not newest_first:
             order = (comments.c.created_at.asc(), comments.c.id.asc())
-        page = _WITH_PAGE.where(*conditions).order_by(*order).limit(limit).offset(offset)
+        page = COMMENTS_WITH_PAGE.where(*conditions).order_by(*order).limit(limit).offset(offset)
         total = (
             select(func.count())
             .select_from(comments.join(threads, threads.c.id == comments.c.thread_id))
@@ -116,7 +107,9 @@ class ModerationStore:
         if not self.database.created():
             return None
         async with self.database.reading() as connection:
-            row = (await connection.execute(_WITH_PAGE.where(comments.c.id == comment_id))).first()
+            row = (
+                await connection.execute(COMMENTS_WITH_PAGE.where(comments.c.id == comment_id))
+            ).first()
         return _site_comment(row) if row else None
 
     async def set_status(

@@ -8,7 +8,7 @@
   const KEY = "sharekit:author";
   const store = () => { try { return window.localStorage; } catch (e) { return null; } };
   const $ = (root, s) => root.querySelector(s);
-  const FIELDS = ["text", "name", "email", "website", "consent"];
+  const FIELDS = ["text", "name", "email", "website", "consent", "notify"];
 
   function say(section, text) { $(section, "[data-sk-live]").textContent = text; }
 
@@ -91,6 +91,7 @@
     const data = {};
     new FormData(form).forEach((value, name) => { data[name] = value; });
     data.consent = !!(form.elements.consent && form.elements.consent.checked);
+    data.notify = !!(form.elements.notify && form.elements.notify.checked);
     data.parent = data.parent ? Number(data.parent) : null;
     const button = $(form, "[type=submit]");
     button.disabled = true;
