@@ -1,21 +1,24 @@
-"""Request bodies read with a hard cap, even without ``Content-Length``, and parsed strictly:
+"""Request bodies read with a hard cap, even without ``Content-Length``, and a deadline, so
+a client sending one byte a second cannot hold a connection for ever; parsed strictly:
 URL-encoded forms and JSON objects only, valid UTF-8, no repeated fields."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 
-from .errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
+from .errors import BadRequest, PayloadTooLarge, RequestTimeout, UnsupportedMediaType
 from .i18n import N_
 
 __all__ = ["FORM", "JSON", "media_type", "read_body", "read_form", "read_json"]
 
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
+DEFAULT_TIMEOUT = 10.0
 
 
 def media_type(request: Request) -> str:
@@ -24,16 +27,27 @@ def media_type(request: Request) -> str:
 
 
 async def read_body(request: Request, limit: int) -> bytes:
-    """The raw body; :class:`PayloadTooLarge` as soon as it passes ``limit`` bytes."""
+    """The raw body; :class:`PayloadTooLarge` as soon as it passes ``limit`` bytes,
+    :class:`RequestTimeout` when it has not all arrived within ``request_body_timeout``."""
     length = request.headers.get("content-length")
     if length is not None and (not length.isdigit() or int(length) > limit):
         raise PayloadTooLarge()
     body = bytearray()
-    async for chunk in request.stream():
-        body.extend(chunk)
-        if len(body) > limit:
-            raise PayloadTooLarge()
+    try:
+        async with asyncio.timeout(_timeout(request)):
+            async for chunk in request.stream():
+                body.extend(chunk)
+                if len(body) > limit:
+                    raise PayloadTooLarge()
+    except TimeoutError as exc:
+        raise RequestTimeout() from exc
     return bytes(body)
+
+
+def _timeout(request: Request) -> float:
+    # Outside a sharekit app (a bare Starlette app in a test) the default applies.
+    state = getattr(request.app.state, "sharekit", None)
+    return state.settings.request_body_timeout if state is not None else DEFAULT_TIMEOUT
 
 
 def _text(body: bytes) -> str:

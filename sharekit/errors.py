@@ -10,6 +10,7 @@
         ├── Forbidden           403
         ├── NotFound            404
         ├── MethodNotAllowed    405
+        ├── RequestTimeout      408: the body did not arrive in time
         ├── PayloadTooLarge     413
         ├── UnsupportedMediaType 415
         ├── ValidationFailed    422: carries one message per field
@@ -42,6 +43,7 @@ __all__ = [
     "NotFound",
     "PayloadTooLarge",
     "RateLimited",
+    "RequestTimeout",
     "ServiceUnavailable",
     "SharekitError",
     "URLNotAllowed",
@@ -123,6 +125,16 @@ class MethodNotAllowed(HTTPError):
 
     status_code = 405
     default_message = N_("This address does not accept this kind of request.")
+
+
+class RequestTimeout(HTTPError):
+    """408: the client did not send the whole body in time; the connection is closed."""
+
+    status_code = 408
+    default_message = N_("The data took too long to arrive. Please try again.")
+
+    def headers(self) -> dict[str, str]:
+        return {"Connection": "close"}
 
 
 class PayloadTooLarge(HTTPError):

@@ -275,7 +275,7 @@ def _comment_paths(settings: Settings) -> dict[str, Schema]:
             "post": _op(
                 "A draft as the server renders it",
                 {"200": _json("The draft's markup.", "Preview", CORS)},
-                [400, 404, 413, 415],
+                [400, 403, 404, 413, 415],
                 requestBody=_body({JSON: _ref("PreviewRequest")}),
             )
         },

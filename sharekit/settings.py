@@ -357,6 +357,15 @@ class Settings(BaseSettings):
         ge=0,
         description="Rendered PDF files kept per process (revalidated with the source).",
     )
+    request_body_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        le=300,
+        description=(
+            "Seconds a client may take to send a request body before a 408 (slow uploads "
+            "must not hold a connection open)."
+        ),
+    )
     smtp: Smtp | None = Field(
         default=None,
         description=(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
+from ipaddress import ip_address
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
@@ -99,8 +100,23 @@ def service_root(request: Request) -> str:
 
 
 def is_https(request: Request) -> bool:
-    """Whether the visitor reached the service over TLS (for ``Secure`` cookies)."""
-    return request.scope.get("scheme") in ("https", "wss")
+    """Whether the visitor reached the service over TLS (for ``Secure`` cookies): the
+    connection's own scheme, or ``X-Forwarded-Proto: https`` from a trusted proxy (one of
+    ``trusted_proxies``, the same networks whose ``X-Forwarded-For`` is believed)."""
+    if request.scope.get("scheme") in ("https", "wss"):
+        return True
+    forwarded = request.headers.get("x-forwarded-proto")
+    sharekit = getattr(request.app.state, "sharekit", None) if "app" in request.scope else None
+    if not forwarded or sharekit is None or request.client is None:
+        return False
+    try:
+        peer = ip_address(request.client.host)
+    except ValueError:
+        return False
+    trusted = sharekit.settings.trusted_proxies
+    return any(peer in network for network in trusted) and (
+        forwarded.split(",")[0].strip().lower() == "https"
+    )
 
 
 def base_path(request: Request) -> str:

@@ -179,6 +179,40 @@ def test_serve_answers_with_a_config(tmp_path: Path, run: list[subprocess.Popen[
         assert "https://blog.example" in response.headers["content-security-policy"]
 
 
+def test_serve_behind_a_stripped_prefix_links_below_it(
+    tmp_path: Path, run: list[subprocess.Popen[str]]
+) -> None:
+    config = tmp_path / "sharekit.toml"
+    config.write_text(
+        'secret_key = "0123456789abcdef0123456789"\n'
+        f'data_dir = "{tmp_path}"\n'
+        '[[sites]]\nkey = "blog"\norigins = ["https://blog.example"]\n',
+        encoding="utf-8",
+    )
+    port = _free_port()
+    command = [*SHAREKIT, "serve", "--config", str(config), "--port", str(port)]
+    process = subprocess.Popen(
+        [*command, "--root-path", "/sharekit/"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_clean_env(),
+    )
+    run.append(process)
+    # The proxy strips /sharekit: the service is asked for /comments/new.
+    _wait_for(f"http://127.0.0.1:{port}/healthz", process, timeout=30)
+    query = "site=blog&thread=t&url=https%3A%2F%2Fblog.example%2Fpost"
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/comments/new?{query}") as response:
+        page = response.read().decode()
+    assert 'action="/sharekit/comments"' in page
+    assert "/sharekit/static/" in page
+
+
+def test_serve_refuses_a_relative_root_path(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve", "--root-path", "sharekit"]) == 2
+    assert "--root-path must start with a slash" in capsys.readouterr().err
+
+
 def test_migrate_sqlite_then_nothing_to_do(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

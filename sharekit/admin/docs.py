@@ -78,7 +78,7 @@ def openapi_paths(settings: Settings) -> dict[str, Schema]:
                         "over https, limited to the admin's path).",
                     )
                 },
-                [403, 404, 413, 415, 429, 503],
+                [400, 403, 404, 413, 415, 429, 503],
                 description=f"403 (the form again) for a wrong password. {limit}",
                 requestBody=body(
                     {FORM: _object({"password": STRING, "next": STRING}, ["password"])}
@@ -89,7 +89,7 @@ def openapi_paths(settings: Settings) -> dict[str, Schema]:
             "post": op(
                 "Log out",
                 {"303": _redirect("To the login page.", "The session cookie, expired.")},
-                [403, 404, 413, 415, 503],
+                [400, 403, 404, 413, 415, 503],
                 parameters=[session],
                 requestBody=body({FORM: _object({"csrf": csrf}, ["csrf"])}),
             )
@@ -131,7 +131,7 @@ def openapi_paths(settings: Settings) -> dict[str, Schema]:
                     "303": _redirect("Saved: back to the list."),
                     "422": html("The form again, with what to fix.", *PRIVATE),
                 },
-                [403, 404, 409, 413, 415, 503],
+                [400, 403, 404, 409, 413, 415, 503],
                 parameters=[comment, session],
                 requestBody=body(
                     {

@@ -56,6 +56,10 @@ def _run_serve(args: argparse.Namespace) -> None:
     from sharekit.app import create_app
     from sharekit.settings import Settings
 
+    if args.root_path and not args.root_path.startswith("/"):
+        raise Failure(
+            f"--root-path must start with a slash, like /sharekit (not {args.root_path!r})"
+        )
     settings = Settings.load(args.config)
     settings.require_service_ready()
     if args.workers < 1:
@@ -77,6 +81,7 @@ def _run_serve(args: argparse.Namespace) -> None:
         access_log=False,  # uvicorn's access log would write visitors' addresses
         proxy_headers=False,  # sharekit reads X-Forwarded-For itself, from trusted proxies only
         server_header=False,
+        root_path=args.root_path.rstrip("/"),
     )
     if args.workers > 1:
         from uvicorn.supervisors import Multiprocess
@@ -180,6 +185,15 @@ def register(commands: Commands) -> None:
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port to listen on (8000)")
     serve.add_argument("--workers", type=int, default=1, help="worker processes (1)")
+    serve.add_argument(
+        "--root-path",
+        default="",
+        metavar="PREFIX",
+        help=(
+            "path prefix a reverse proxy strips before passing requests on, e.g. /sharekit; "
+            "pages and forms then link below it"
+        ),
+    )
     serve.add_argument(
         "--log-level",
         default="info",

@@ -24,6 +24,9 @@ __all__ = ["HeaderInjection", "compose", "one_line"]
 _CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
 # A header field name (RFC 5322 3.6.8): printable ASCII without the colon.
 _FIELD_NAME = re.compile(r"^[!-9;-~]+$")
+# The start of an RFC 2047 encoded word: the email package decodes one in a value it is
+# given, so "=?utf-8?q?=0D=0ABcc:…?=" would come out as a real line break and header.
+_ENCODED_WORD = re.compile(r"=\?[^?\s]*\?[bq]\?", re.IGNORECASE)
 _RESERVED = frozenset({"from", "to", "cc", "bcc", "subject", "date", "message-id"})
 
 
@@ -48,8 +51,11 @@ def one_line(text: str, most: int) -> str:
 
     >>> one_line("Ein Titel\\r\\nBcc: eve@example.org", 20)
     'Ein Titel Bcc: eve@…'
+    >>> one_line("=?utf-8?q?A=0D=0ABcc:_eve@example.org?=", 60)
+    '= ?utf-8?q?A=0D=0ABcc:_eve@example.org?='
     """
     flat = " ".join("".join(c if c.isprintable() else " " for c in text).split())
+    flat = _ENCODED_WORD.sub(lambda found: "= " + found.group()[1:], flat)
     return flat if len(flat) <= most else flat[: most - 1].rstrip() + "…"
 
 
@@ -63,7 +69,7 @@ class HeaderInjection(ValueError):
 
 
 def _checked(header: str, value: str) -> str:
-    if _CONTROL.search(value):
+    if _CONTROL.search(value) or _ENCODED_WORD.search(value):
         raise HeaderInjection(header)
     return value
 
