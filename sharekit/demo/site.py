@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -46,41 +46,33 @@ BOTTOM = [
 ]
 
 
-def _secret(data_dir: Path) -> str:
-    """The demo's secret: made once, kept in the data directory, readable only by its owner."""
-    path = data_dir / "secret.key"
+def _kept(path: Path, make: Callable[[], str]) -> str:
+    """The text kept in ``path``; made by ``make`` and written there (readable only by its
+    owner) on first use."""
     if path.exists():
         return path.read_text(encoding="ascii").strip()
-    data_dir.mkdir(parents=True, exist_ok=True)
-    secret = secrets.token_urlsafe(32)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = make()
     path.touch(mode=0o600)
-    path.write_text(secret + "\n", encoding="ascii")
-    return secret
+    path.write_text(text + "\n", encoding="ascii")
+    return text
+
+
+def _secret(data_dir: Path) -> str:
+    """The demo's secret: made once, kept in the data directory."""
+    return _kept(data_dir / "secret.key", lambda: secrets.token_urlsafe(32))
 
 
 def admin_password(data_dir: Path) -> str:
     """The password of the demo's admin (``/sharekit/admin``): made once, kept beside the
-    secret, readable only by its owner; ``sharekit demo`` prints it."""
-    path = data_dir / "admin-password"
-    if path.exists():
-        return path.read_text(encoding="ascii").strip()
-    data_dir.mkdir(parents=True, exist_ok=True)
-    password = secrets.token_urlsafe(12)
-    path.touch(mode=0o600)
-    path.write_text(password + "\n", encoding="ascii")
-    return password
+    secret; ``sharekit demo`` prints it."""
+    return _kept(data_dir / "admin-password", lambda: secrets.token_urlsafe(12))
 
 
 def _admin_hash(data_dir: Path) -> str:
     """The hash of the admin password, kept too: hashing is slow on purpose."""
     password = admin_password(data_dir)
-    path = data_dir / "admin-password.hash"
-    if path.exists():
-        return path.read_text(encoding="ascii").strip()
-    hashed = str(sharekit.hash_password(password))
-    path.touch(mode=0o600)
-    path.write_text(hashed + "\n", encoding="ascii")
-    return hashed
+    return _kept(data_dir / "admin-password.hash", lambda: str(sharekit.hash_password(password)))
 
 
 def _origins(origin: str) -> list[str]:

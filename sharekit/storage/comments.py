@@ -18,7 +18,16 @@ from sqlalchemy.exc import IntegrityError
 from . import cursors
 from .database import Database
 from .errors import DuplicateComment
-from .jobs import WITH_THREAD, change, delete_comment, parent_of, record, subscribe_to
+from .jobs import (
+    COMMENTS_WITH_PAGE,
+    WITH_THREAD,
+    Row,
+    change,
+    delete_comment,
+    parent_of,
+    record,
+    subscribe_to,
+)
 from .listing import read_page
 from .outbox import enqueue
 from .posting import FLOOD_KIND, FloodLimit, PostingStatements, check_flood
@@ -48,6 +57,13 @@ class SiteComment:
     comment: StoredComment
     thread_url: str
     thread_title: str
+
+    @classmethod
+    def of(cls, row: Row) -> SiteComment:
+        """From a row of ``jobs.COMMENTS_WITH_PAGE``."""
+        values = dict(row._mapping)
+        url, title = values.pop("thread_url"), values.pop("thread_title")
+        return cls(StoredComment(**values), url, title)
 
 
 def _check_status(status: str) -> None:
@@ -277,26 +293,13 @@ class CommentStore:
         """The newest approved comments of a whole site, newest first, with the url and
         title of their threads (for the site's feed)."""
         query = (
-            select(
-                comments,
-                threads.c.key.label("thread_key"),
-                threads.c.site,
-                threads.c.url.label("thread_url"),
-                threads.c.title.label("thread_title"),
-            )
-            .join(threads, threads.c.id == comments.c.thread_id)
-            .where(threads.c.site == site, comments.c.status == "approved")
+            COMMENTS_WITH_PAGE.where(threads.c.site == site, comments.c.status == "approved")
             .order_by(comments.c.created_at.desc(), comments.c.id.desc())
             .limit(limit)
         )
         async with self.database.reading() as connection:
             rows = (await connection.execute(query)).all()
-        found = []
-        for row in rows:
-            values = dict(row._mapping)
-            url, title = values.pop("thread_url"), values.pop("thread_title")
-            found.append(SiteComment(StoredComment(**values), url, title))
-        return found
+        return [SiteComment.of(row) for row in rows]
 
     async def site_version(self, site: str) -> str:
         """A value that changes with every write to any thread of ``site``."""

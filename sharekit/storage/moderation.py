@@ -69,12 +69,6 @@ class Filter:
         return found
 
 
-def _site_comment(row: object) -> SiteComment:
-    values = dict(row._mapping)  # type: ignore[attr-defined]
-    url, title = values.pop("thread_url"), values.pop("thread_title")
-    return SiteComment(StoredComment(**values), url, title)
-
-
 class ModerationStore:
     """Moderation across every site of one database."""
 
@@ -100,7 +94,7 @@ class ModerationStore:
         async with self.database.reading() as connection:
             rows = (await connection.execute(page)).all()
             count = int((await connection.execute(total)).scalar_one())
-        return [_site_comment(row) for row in rows], count
+        return [SiteComment.of(row) for row in rows], count
 
     async def get(self, comment_id: int) -> SiteComment | None:
         """One comment with its page, whatever its status."""
@@ -110,7 +104,7 @@ class ModerationStore:
             row = (
                 await connection.execute(COMMENTS_WITH_PAGE.where(comments.c.id == comment_id))
             ).first()
-        return _site_comment(row) if row else None
+        return SiteComment.of(row) if row else None
 
     async def set_status(
         self,

@@ -29,7 +29,6 @@ from .comments import SiteComment
 from .database import Database
 from .errors import CommentNotFound
 from .jobs import COMMENTS_WITH_PAGE, SUBSCRIPTIONS_WITH_PAGE, Row, change, delete_comment
-from .records import StoredComment
 from .subscriptions import StoredSubscription
 from .tables import comments, outbox, subscriptions, threads
 
@@ -148,12 +147,6 @@ def _subscription_query(email: str, site: str | None) -> Any:
     return query.order_by(threads.c.site, subscriptions.c.created_at, subscriptions.c.id)
 
 
-def _site_comment(row: Row) -> SiteComment:
-    values = dict(row._mapping)
-    url, title = values.pop("thread_url"), values.pop("thread_title")
-    return SiteComment(StoredComment(**values), url, title)
-
-
 def _subscription(row: Row) -> StoredSubscription:
     return StoredSubscription(
         id=row.id,
@@ -231,7 +224,7 @@ class PrivacyStore:
             comment_rows = (await connection.execute(_comment_query(email, site))).all()
             subscription_rows = (await connection.execute(_subscription_query(email, site))).all()
             queued = (await connection.execute(_OUTBOX)).all()
-        found = [_site_comment(row) for row in comment_rows if _is(row.email, email)]
+        found = [SiteComment.of(row) for row in comment_rows if _is(row.email, email)]
         subscribed = [_subscription(row) for row in subscription_rows if _is(row.email, email)]
         mail = _mail(
             queued,
