@@ -115,6 +115,20 @@ def count(database: Path, query: str) -> int:
         return int(connection.execute(query).fetchone()[0])
 
 
+def settled(database: Path) -> tuple[int, int]:
+    """The comments table's rows and distinct texts, once it has stopped growing."""
+    last = None
+    while True:
+        with closing(sqlite3.connect(database)) as connection:
+            found = connection.execute(
+                "select count(*), count(distinct text) from comments"
+            ).fetchone()
+        if found == last:
+            return int(found[0]), int(found[1])
+        last = found
+        time.sleep(0.5)
+
+
 def rps(output: str) -> float:
     match = re.search(r"Requests/sec:\s+([\d.]+)", output)
     assert match, output
@@ -284,9 +298,11 @@ def main() -> None:
                 acknowledged += acked
                 failed += int(re.search(r"NON2XX (\d+)", output).group(1))  # type: ignore[union-attr]
                 rates[kind].append(acked / args.seconds)
-        stored = count(database, "select count(*) from comments") - before
-        distinct = count(database, "select count(distinct text) from comments")
-        intact = stored >= acknowledged and distinct == stored + before
+        # Requests wrk sent just before it stopped may still be committing: wait until
+        # the table stops growing, then count rows and distinct texts in one query.
+        rows, distinct = settled(database)
+        stored = rows - before
+        intact = stored >= acknowledged and distinct == rows
         for kind, found in rates.items():
             print(
                 f"posting {kind} on SQLite, one worker: {statistics.median(found):,.0f} "

@@ -84,7 +84,13 @@ def format_local(value: datetime, lang: str, format: str = "medium") -> str:
     value = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
     if format not in ("full", "long", "medium", "short"):
         return format_datetime(value, format=format, locale=_locale(lang), tzinfo=UTC)
-    glue, time_pattern, date_pattern = _datetime_patterns(lang, cast(_Length, format))
+    # The named formats stop at seconds: comments posted in the same second share one text.
+    return _format_second(value.replace(microsecond=0), lang, cast(_Length, format))
+
+
+@lru_cache(maxsize=1024)
+def _format_second(value: datetime, lang: str, format: _Length) -> str:
+    glue, time_pattern, date_pattern = _datetime_patterns(lang, format)
     locale = _locale(lang)
     time_text = time_pattern.apply(value.timetz(), locale, reference_date=value.date())
     date_text = date_pattern.apply(value.date(), locale)

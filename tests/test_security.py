@@ -28,6 +28,23 @@ def test_tokens_round_trip_and_purpose() -> None:
         tokens.loads("edit", "not a token", max_age=60)
 
 
+def test_tokens_are_the_stock_itsdangerous_tokens(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The signer is kept and its key derived once, for speed: tokens issued before that
+    # change (in links already mailed) and after it must be the same bytes.
+    import itsdangerous.timed
+    from itsdangerous import URLSafeTimedSerializer
+
+    monkeypatch.setattr(itsdangerous.timed.time, "time", lambda: 1_800_000_000)
+    stock = URLSafeTimedSerializer("k" * 32, salt="sharekit.edit")
+    tokens = Tokens("k" * 32)
+    for payload in ({"id": 7, "h": "abc"}, "x" * 300, [1, 2, 3]):
+        assert tokens.dumps("edit", payload) == stock.dumps(payload)
+        assert tokens.loads("edit", stock.dumps(payload), max_age=60) == payload
+        assert stock.loads(tokens.dumps("edit", payload), max_age=60) == payload
+    with pytest.raises(InvalidToken):  # the kept signer still knows its purpose
+        tokens.loads("delete", stock.dumps(1), max_age=60)
+
+
 def test_tokens_expire(monkeypatch: pytest.MonkeyPatch) -> None:
     import itsdangerous.timed
 

@@ -65,15 +65,18 @@ class FieldProblem(ValueError):
         self.params = params
 
 
+# Unicode's control characters (category Cc, fixed at U+0000-U+001F and U+007F-U+009F),
+# lone surrogates (Cs) and the line and paragraph separators; the text may keep \n and \t.
+_FORBIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029]")
+_FORBIDDEN_IN_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029]")
+
+
 def _normalise(value: str, allow_newlines: bool = False) -> str:
     value = unicodedata.normalize("NFC", value).strip()
-    allowed = {"\n", "\t"} if allow_newlines else set()
-    value = value.replace("\r\n", "\n").replace("\r", "\n") if allow_newlines else value
-    for char in value:
-        if char in allowed:
-            continue
-        if unicodedata.category(char) in {"Cc", "Cs"} or char in "\u2028\u2029":
-            raise FieldProblem(N_("This field contains characters that are not allowed."))
+    if allow_newlines:
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+    if (_FORBIDDEN_IN_TEXT if allow_newlines else _FORBIDDEN).search(value):
+        raise FieldProblem(N_("This field contains characters that are not allowed."))
     return value
 
 
