@@ -3,29 +3,26 @@
 Precedence, highest first: explicit keyword arguments (the CLI's flags), environment
 variables, the TOML file, the defaults written here. ``docs/configuration.md`` is generated
 from the field descriptions below (``sharekit config-docs``), so they are the documentation.
+
+The nested tables (:mod:`sharekit.sites`, :mod:`sharekit.settings_tables`), their value
+types (:mod:`sharekit.settings_types`) and the file reading (:mod:`sharekit.settings_sources`)
+have modules of their own; the names in ``__all__`` stay importable from here.
 """
 
 from __future__ import annotations
 
-import tomllib
-from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
-from typing import Annotated, Any, Literal, Self
+from typing import Any, Literal, Self
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    HttpUrl,
-    SecretStr,
-    StringConstraints,
-    model_validator,
-)
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDict
 
 from .errors import ConfigurationError
-from .origins import normalise_origin, origin_of
+from .origins import origin_of
+from .settings_sources import merged, read_config_file
+from .settings_tables import CustomNetwork, Smtp
+from .settings_types import Language, ModerationMode, Origin, ProxyNetwork, SiteKey
+from .sites import Site
 
 __all__ = [
     "CustomNetwork",
@@ -37,141 +34,6 @@ __all__ = [
     "SiteKey",
     "Smtp",
 ]
-
-
-def _normalise_language(value: str) -> str:
-    """Return a language tag in BCP 47 form (``de``, ``de-AT``); raise ``ValueError`` if bad."""
-    parts = value.replace("_", "-").split("-")
-    if not (2 <= len(parts[0]) <= 3 and parts[0].isalpha() and parts[0].isascii()):
-        raise ValueError(f"{value!r} is not a language tag like 'de' or 'en-GB'")
-    if len(parts) > 2 or (len(parts) == 2 and not (parts[1].isalnum() and parts[1].isascii())):
-        raise ValueError(f"{value!r} is not a language tag like 'de' or 'en-GB'")
-    return "-".join([parts[0].lower(), *(p.upper() for p in parts[1:])])
-
-
-Language = Annotated[str, AfterValidator(_normalise_language)]
-"""A language tag such as ``de`` or ``de-AT``, normalised to BCP 47 spelling."""
-
-Origin = Annotated[str, AfterValidator(normalise_origin)]
-"""A web origin (``scheme://host[:port]``), normalised: lower case, punycode, no default port."""
-
-SiteKey = Annotated[
-    str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$", strip_whitespace=True)
-]
-"""A short, URL-safe name for a site: lower-case letters, digits, ``-`` and ``_``."""
-
-ProxyNetwork = IPv4Network | IPv6Network
-
-ModerationMode = Literal["off", "links", "first", "all"]
-"""How comments are held for moderation: see ``comments_moderation``."""
-
-MailAddress = Annotated[
-    str, StringConstraints(pattern=r"^[^@\s<>]+@[^@\s<>]+$", max_length=254, strip_whitespace=True)
-]
-
-
-class Site(BaseModel):
-    """One website that embeds sharekit: where its pages live and how it speaks."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    key: SiteKey = Field(description="Short name of the site, used in URLs and the database.")
-    origins: list[Origin] = Field(
-        min_length=1,
-        description="Origins whose pages may use the service, e.g. `https://blog.example`.",
-    )
-    name: str = Field(
-        default="", max_length=200, description="Human-readable site name, shown in mails."
-    )
-    language: Language | None = Field(
-        default=None, description="Language of the site's pages; defaults to `default_language`."
-    )
-    privacy_policy_url: HttpUrl | None = Field(
-        default=None,
-        description="The site's privacy policy; when set, forms link it and ask for consent.",
-    )
-    moderation: ModerationMode | None = Field(
-        default=None,
-        description="This site's moderation mode; defaults to `comments_moderation`.",
-    )
-    notify: list[MailAddress] | None = Field(
-        default=None,
-        description=(
-            "Who is mailed about new comments on this site; defaults to `smtp.to`. "
-            "An empty list mails nobody."
-        ),
-    )
-    share_info_url: HttpUrl | None = Field(
-        default=None,
-        description=(
-            "Page the share bar's `info` button opens; defaults to the service's own "
-            "explanation of the two-click buttons."
-        ),
-    )
-
-    def allows(self, url: str) -> bool:
-        """Tell whether an absolute URL is on one of this site's origins."""
-        return origin_of(url) in self.origins
-
-
-class CustomNetwork(BaseModel):
-    """A share target the site owner adds: its URL template decides where data goes."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    key: str = Field(description="Short name, e.g. `myforum`; must not clash with a built-in.")
-    label: str = Field(min_length=1, max_length=60, description="Name shown to visitors.")
-    url_template: str = Field(
-        description=(
-            "https:// URL with `{url}`, `{title}`, `{text}` or `{media}` placeholders, "
-            "e.g. `https://forum.example/share?u={url}&t={title}`."
-        )
-    )
-    color: str = Field(
-        default="#555555",
-        pattern=r"^#[0-9a-fA-F]{6}$",
-        description="Brand colour as `#RRGGBB`.",
-    )
-    icon: Path | None = Field(
-        default=None,
-        description="SVG file with a 24 by 24 monochrome icon; a generic one if unset.",
-    )
-
-
-class Smtp(BaseModel):
-    """The mail server sharekit sends through (owner notifications, reply notifications)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    host: str = Field(min_length=1, description="SMTP server name or address.")
-    port: int = Field(
-        default=587, ge=1, le=65535, description="Port: 587 for STARTTLS, 465 for TLS."
-    )
-    security: Literal["starttls", "tls", "none"] = Field(
-        default="starttls",
-        description="`starttls` (port 587), `tls` (implicit TLS, port 465) or `none`.",
-    )
-    user: str = Field(default="", description="Login name; empty sends without logging in.")
-    password: SecretStr | None = Field(default=None, description="Login password.")
-    sender: MailAddress = Field(description="The From address of every mail sharekit sends.")
-    to: list[MailAddress] = Field(
-        default_factory=list,
-        description="The site owner's addresses, mailed about every new comment.",
-    )
-    timeout: float = Field(
-        default=30.0, gt=0, le=300, description="Seconds one connection may take."
-    )
-
-
-def _merged(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
-    """``base`` with ``changes`` on top, tables (dicts) merged recursively."""
-    result = dict(base)
-    for key, value in changes.items():
-        if isinstance(value, dict) and isinstance(result.get(key), dict):
-            result[key] = _merged(result[key], value)
-        else:
-            result[key] = value
-    return result
 
 
 class Settings(BaseSettings):
@@ -446,20 +308,12 @@ class Settings(BaseSettings):
         """
         file_values: dict[str, Any] = {}
         if config_file is not None:
-            path = Path(config_file)
-            try:
-                file_values = tomllib.loads(path.read_text(encoding="utf-8"))
-            except FileNotFoundError as exc:
-                raise ConfigurationError(f"config file {path} does not exist") from exc
-            except (OSError, UnicodeDecodeError) as exc:
-                raise ConfigurationError(f"cannot read config file {path}: {exc}") from exc
-            except tomllib.TOMLDecodeError as exc:
-                raise ConfigurationError(f"{path} is not valid TOML: {exc}") from exc
+            file_values = read_config_file(config_file)
         try:
             env_values = EnvSettingsSource(cls)()
             # Tables merge key by key: SHAREKIT_SMTP__PASSWORD adds the password to the
             # file's [smtp] table instead of replacing the table.
-            return cls(**_merged(_merged(file_values, env_values), overrides))
+            return cls(**merged(merged(file_values, env_values), overrides))
         except ValueError as exc:  # pydantic's ValidationError is a ValueError
             raise ConfigurationError.from_validation(exc, source=config_file) from exc
 

@@ -4,7 +4,8 @@
 read back into a database losslessly. ``wxr`` (WordPress), ``isso`` and ``disqus`` read
 other systems' data. Every reader yields the same ``items``, cleaned by ``cleaning``
 (no imported HTML is ever stored); ``importer`` writes them through
-``sharekit.storage.porting`` in batches, idempotently; ``summary`` says what it did.
+``sharekit.storage.porting`` in batches, idempotently (``queued`` and ``pending`` hold
+what the next batch writes); ``summary`` says what it did.
 """
 
 from __future__ import annotations

@@ -15,6 +15,9 @@ text) when, and only when, replies need it, as sharekit's own deletion leaves on
 sharekit's own format restores a database: into a database that holds nothing else, every
 comment keeps its id (so links in mails and ``#comment-<id>`` anchors keep working);
 otherwise comments get new ids and remember the old one in ``source``.
+
+What a comment is stored with is decided in :mod:`.queued`; the other rows wait for their
+batch in :mod:`.pending`.
 """
 
 from __future__ import annotations
@@ -24,30 +27,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sharekit.comments.identicon import avatar_key
-from sharekit.comments.text import render, text_hash
-from sharekit.storage.porting import (
-    Batch,
-    Conflict,
-    DuplicateKey,
-    NewComment,
-    NewThread,
-    PortingStore,
-    ShareCount,
-    SiteRow,
-    SubscriptionRow,
-    random_author_key,
-)
+from sharekit.storage.porting import Conflict, DuplicateKey, NewComment, PortingStore, SiteRow
 
 from .items import (
     Reader,
     SiteProblem,
     SourceComment,
-    SourceShares,
     SourceSite,
     SourceSubscription,
     SourceThread,
 )
+from .pending import Pending
+from .queued import Queued, prepare
 from .summary import ALREADY, DUPLICATE, OTHER_SITE, PARENT_MISSING, TWICE, Summary
 
 __all__ = ["BATCH", "Importer", "Options"]
@@ -77,31 +68,6 @@ class _Wait:
     ref: str
 
 
-@dataclass(frozen=True, slots=True)
-class _Queued:
-    comment: SourceComment
-    parent: str | None  # the ref it attaches to (after aliases), queued or done already
-    lookup: str  # the source a re-run finds it by
-    source: str | None  # the source it is stored with
-    keep_id: int | None
-    author: str
-    email: str | None
-    website: str | None
-    author_key: str
-    text: str
-    html: str
-    status: str
-
-    @property
-    def placeholder(self) -> bool:
-        return self.comment.placeholder_only is not None
-
-    @property
-    def duplicate_key(self) -> DuplicateKey:
-        c = self.comment
-        return (c.site, c.thread, self.author_key, text_hash(self.text))
-
-
 class Importer:
     """One import run; :attr:`summary` tells how far it got, also when interrupted."""
 
@@ -126,13 +92,10 @@ class Importer:
         self._held: dict[str, SourceComment] = {}  # deleted ones, until a reply needs them
         self._waiting: dict[str, list[SourceComment]] = {}  # parent ref → its early replies
         self._todo: deque[tuple[SourceComment, bool]] = deque()
-        self._queued: list[_Queued] = []
+        self._queued: list[Queued] = []
         self._queued_index: dict[str, int] = {}
         self._run_duplicates: dict[DuplicateKey, str] = {}
-        self._sites: list[SiteRow] = []
-        self._new_threads: list[SourceThread] = []
-        self._subscriptions: list[SourceSubscription] = []
-        self._shares: list[SourceShares] = []
+        self._pending = Pending()
         self._fake_ids = 0
 
     async def run(self, reader: Reader) -> Summary:
@@ -198,17 +161,18 @@ class Importer:
             elif isinstance(item, SourceThread):
                 self._threads[(item.site, item.key)] = item
                 if self._explicit_threads:
-                    self._new_threads.append(item)
+                    self._pending.threads.append(item)
             elif isinstance(item, SourceSite):
                 self._site_times[item.key] = item.created_at
-                self._sites.append(SiteRow(item.key, item.created_at))
+                self._pending.sites.append(SiteRow(item.key, item.created_at))
             elif isinstance(item, SourceSubscription):
                 if (item.site, item.thread) in self._threads:
-                    self._subscriptions.append(item)
+                    self._pending.subscriptions.append(item)
             else:
-                self._shares.append(item)
-            waiting = len(self._queued) + len(self._new_threads) + len(self._subscriptions)
-            if waiting + len(self._shares) >= BATCH:
+                self._pending.shares.append(item)
+            pending = self._pending
+            waiting = len(self._queued) + len(pending.threads) + len(pending.subscriptions)
+            if waiting + len(pending.shares) >= BATCH:
                 await self._flush()
         await self._flush()
         for comment in self._held.values():
@@ -265,7 +229,15 @@ class Importer:
             return
         self._thread_of[ref] = thread
         self._queued_index[ref] = len(self._queued)
-        self._queued.append(self._prepare(comment, target))
+        self._queued.append(
+            prepare(
+                comment,
+                target,
+                restore=self.restore,
+                secret=self.options.secret,
+                markdown=self.options.markdown,
+            )
+        )
         self._release(ref)
 
     def _release(self, ref: str) -> None:
@@ -289,67 +261,6 @@ class Importer:
                 self._todo.appendleft((held, True))
             return _Wait(ref)
         return None
-
-    def _prepare(self, comment: SourceComment, parent: str | None) -> _Queued:
-        options = self.options
-        kept = comment.kept
-        if comment.placeholder_only:
-            return _Queued(
-                comment=comment,
-                parent=parent,
-                lookup=comment.ref,
-                source=comment.ref,
-                keep_id=None,
-                author="",
-                email=None,
-                website=None,
-                author_key=random_author_key(),
-                text="",
-                html="",
-                status="deleted",
-            )
-        if kept is not None:
-            assert comment.created_at is not None
-            moment = comment.created_at.strftime("%Y%m%dT%H%M%S.%fZ")
-            lookup = kept.source or f"sharekit:{comment.site}:{kept.id}:{moment}"
-            return _Queued(
-                comment=comment,
-                parent=parent,
-                lookup=lookup,
-                source=kept.source if self.restore else lookup,
-                keep_id=kept.id if self.restore else None,
-                author=comment.author,
-                email=comment.email,
-                website=comment.website,
-                author_key=kept.author_key,
-                text=comment.text,
-                html=self._checked_html(comment.text, kept.html),
-                status=comment.status,
-            )
-        assert options.secret is not None, "importing another system's comments needs the secret"
-        return _Queued(
-            comment=comment,
-            parent=parent,
-            lookup=comment.ref,
-            source=comment.ref,
-            keep_id=None,
-            author=comment.author,
-            email=comment.email,
-            website=comment.website,
-            author_key=avatar_key(options.secret, comment.site, comment.email, comment.author),
-            text=comment.text,
-            html=render(comment.text, markdown=options.markdown),
-            status=comment.status,
-        )
-
-    def _checked_html(self, text: str, given: str) -> str:
-        """The file's HTML if sharekit's renderer makes exactly that of the text (in either
-        mode: the setting may have changed since), else the text rendered afresh. A file
-        can come from anywhere; only HTML this renderer makes is ever stored."""
-        rendered = render(text, markdown=self.options.markdown)
-        if given == rendered or given == render(text, markdown=not self.options.markdown):
-            return given
-        return rendered
 
     def _attach_to(self, ref: str | None, index: dict[str, int]) -> tuple[int | None, int | None]:
         """(stored parent id, parent's index in this batch) of a queued reply."""
@@ -380,7 +291,7 @@ class Importer:
             if self.options.dry_run
             else {}
         )
-        writes: list[_Queued] = []
+        writes: list[Queued] = []
         new: list[NewComment] = []
         index: dict[str, int] = {}
         for q in queued:
@@ -403,71 +314,20 @@ class Importer:
                     continue
                 self._run_duplicates[key] = comment.ref
             parent_id, parent_index = self._attach_to(q.parent, index)
-            assert comment.created_at is not None
+            row = q.new_comment(parent_id, parent_index)
             index[comment.ref] = len(writes)
             writes.append(q)
-            new.append(
-                NewComment(
-                    site=comment.site,
-                    thread=comment.thread,
-                    author=q.author,
-                    email=q.email,
-                    author_key=q.author_key,
-                    website=q.website,
-                    text=q.text,
-                    html=q.html,
-                    status=q.status,
-                    created_at=comment.created_at,
-                    text_hash=text_hash(q.text),
-                    source=q.source,
-                    edited_at=None if q.placeholder else comment.edited_at,
-                    consent_at=comment.kept.consent_at if comment.kept else None,
-                    parent_id=parent_id,
-                    parent_index=parent_index,
-                    id=q.keep_id,
-                )
-            )
+            new.append(row)
         await self._write(writes, new)
         if self.progress is not None:
             self.progress(self.summary.done, self.summary.total)
 
-    def _batch(self, new: list[NewComment]) -> Batch:
-        first: dict[tuple[str, str], datetime] = {}
-        for comment in new:
-            key = (comment.site, comment.thread)
-            first[key] = min(first.get(key, comment.created_at), comment.created_at)
-        for explicit in self._new_threads:
-            first.setdefault(
-                (explicit.site, explicit.key), explicit.created_at or self.options.now
-            )
-        for subscription in self._subscriptions:
-            key = (subscription.site, subscription.thread)
-            first.setdefault(key, subscription.created_at)
-        threads: list[NewThread] = []
-        for (site_key, thread_key), earliest in first.items():
-            found = self._threads[(site_key, thread_key)]
-            created = found.created_at or earliest
-            threads.append(NewThread(site_key, thread_key, found.url, found.title, created))
-        sites = {site.key: site for site in self._sites}
-        for thread in threads:
-            if thread.site not in sites:
-                created = self._site_times.get(thread.site, self.options.now)
-                sites[thread.site] = SiteRow(thread.site, created)
-        return Batch(
-            sites=list(sites.values()),
-            threads=threads,
-            comments=new,
-            subscriptions=[
-                SubscriptionRow(s.site, s.thread, s.email, s.created_at, s.confirmed_at)
-                for s in self._subscriptions
-            ],
-            shares=[ShareCount(s.site, s.url, s.network, s.day, s.count) for s in self._shares],
-            max_depth=self.options.max_depth,
+    async def _write(self, writes: list[Queued], new: list[NewComment]) -> None:
+        options = self.options
+        batch = self._pending.batch(
+            new, self._threads, self._site_times, options.now, options.max_depth
         )
-
-    async def _write(self, writes: list[_Queued], new: list[NewComment]) -> None:
-        batch = self._batch(new)
-        self._sites, self._new_threads, self._subscriptions, self._shares = [], [], [], []
+        self._pending = Pending()
         if not (batch.sites or batch.threads or batch.subscriptions or batch.shares):
             return
         if self.options.dry_run:
