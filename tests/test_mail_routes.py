@@ -77,7 +77,8 @@ def test_the_link_asks_first_and_a_get_changes_nothing(client: TestClient, app: 
         page = client.get(url)
         assert page.status_code == 200
         assert "Publish this comment?" in page.text
-        assert f'<form method="post" action="{url}">' in page.text
+        # The answer after the POST speaks the language this page was shown in.
+        assert f'<form method="post" action="{url}?lang=en">' in page.text
         assert '<meta name="robots" content="noindex, nofollow">' in page.text
         assert page.headers["referrer-policy"] == "no-referrer"
         assert page.headers["cache-control"] == "no-store"
@@ -265,5 +266,5 @@ def test_the_form_posts_below_the_mount_point(tmp_path: Path) -> None:
         url = link(service, posted.json()["comment"]["id"], "approve")
         page = mounted.get(f"/sharekit{url}")
         assert page.status_code == 200
-        assert f'action="/sharekit{url}"' in page.text
+        assert f'action="/sharekit{url}?lang=en"' in page.text
         assert mounted.post(f"/sharekit{url}").status_code == 200

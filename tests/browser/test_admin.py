@@ -160,3 +160,36 @@ def test_axe_login_list_and_edit_pages(page: Page, service: Service, recorder: R
     assert recorder.csp_violations() == []
     assert recorder.errors == []
     assert recorder.hosts() == {service.url.removeprefix("http://")}
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_the_mail_links_pages_are_accessible_and_work_by_keyboard(
+    page: Page, service: Service, recorder: Recorder, lang: str
+) -> None:
+    # The pages an owner reaches from a notification mail: the question, the answer after
+    # the POST, and the page for a link used before. Keyboard only, no JavaScript needed.
+    comment = service.post(f"Moderiert per Mail ({lang}).", "Mia", "mia@example.org")
+    links = service.app.state.sharekit.comments.links
+    approve = f"{service.url}/moderate/{links.moderate(comment, 'approve', 'pending')}"
+    page.goto(f"{approve}?lang={lang}")
+    question = {"de": "Diesen Kommentar veröffentlichen?", "en": "Publish this comment?"}
+    expect(page.get_by_role("heading", level=1)).to_have_text(question[lang])
+    assert describe(run_axe(page)) == ""
+    button = page.get_by_role("button", name={"de": "Veröffentlichen", "en": "Publish"}[lang])
+    for _ in range(20):  # Tab until the button has the focus, as a keyboard user would
+        page.keyboard.press("Tab")
+        if button.evaluate("element => element === document.activeElement"):
+            break
+    else:
+        pytest.fail("the button cannot be reached with the Tab key")
+    page.keyboard.press("Enter")
+    done = {"de": "Der Kommentar wurde veröffentlicht.", "en": "The comment is published."}
+    expect(page.get_by_role("heading", level=1)).to_have_text(done[lang])
+    assert describe(run_axe(page)) == ""
+    # The same link again: the comment was moderated since, so the link says so.
+    page.goto(f"{approve}?lang={lang}")
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    assert describe(run_axe(page)) == ""
+    assert recorder.csp_violations() == []
+    assert recorder.errors == []
+    assert recorder.hosts() == {service.url.removeprefix("http://")}
