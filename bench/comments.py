@@ -7,7 +7,9 @@
    303), then checking that every acknowledged comment is stored exactly once. Flood
    control stays on at its defaults (1 comment per 15 s, 10 per hour per client key):
    the script plays a proxy in front of many visitors, each request with an
-   ``X-Forwarded-For`` address in a /24 network of its own.
+   ``X-Forwarded-For`` address in a /24 network of its own. Each posting row also gives
+   the server's CPU time per accepted comment (from /proc), which moves less than
+   requests/s when other work shares the machine.
 
     .venv/bin/python bench/comments.py [--seconds 5] [--connections 50]
 
@@ -127,6 +129,13 @@ def settled(database: Path) -> tuple[int, int]:
             return int(found[0]), int(found[1])
         last = found
         time.sleep(0.5)
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used so far, from /proc (Linux): what a
+    comment costs the server, steadier on a shared machine than requests per second."""
+    fields = Path(f"/proc/{pid}/stat").read_text(encoding="ascii").rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def rps(output: str) -> float:
@@ -276,6 +285,7 @@ def main() -> None:
         database = work / "sharekit.db"
         before = count(database, "select count(*) from comments")
         rates: dict[str, list[float]] = {"JSON": [], "form": []}
+        costs: dict[str, list[float]] = {"JSON": [], "form": []}
         acknowledged = failed = 0
         for number in range(ROUNDS):
             for kind, (body, content_type, accept) in POSTS.items():
@@ -293,11 +303,14 @@ def main() -> None:
                     .replace("{run}", str(run)),
                     encoding="utf-8",
                 )
+                cpu_before = cpu_seconds(server.pid)
                 output = wrk(f"{base}/comments", args.seconds, args.connections, script)
+                cpu_used = cpu_seconds(server.pid) - cpu_before
                 acked = int(re.search(r"ACK (\d+)", output).group(1))  # type: ignore[union-attr]
                 acknowledged += acked
                 failed += int(re.search(r"NON2XX (\d+)", output).group(1))  # type: ignore[union-attr]
                 rates[kind].append(acked / args.seconds)
+                costs[kind].append(cpu_used / max(acked, 1))
         # Requests wrk sent just before it stopped may still be committing: wait until
         # the table stops growing, then count rows and distinct texts in one query.
         rows, distinct = settled(database)
@@ -307,7 +320,8 @@ def main() -> None:
             print(
                 f"posting {kind} on SQLite, one worker: {statistics.median(found):,.0f} "
                 f"accepted comments/s (median of {ROUNDS} alternating runs: "
-                f"{', '.join(f'{rate:,.0f}' for rate in found)}; target ≥ 1,000)"
+                f"{', '.join(f'{rate:,.0f}' for rate in found)}; target ≥ 1,000); "
+                f"server CPU {statistics.median(costs[kind]) * 1e6:,.0f} µs per comment"
             )
         print(
             f"  {failed} non-2xx, {acknowledged} acknowledged, {stored} stored: "
