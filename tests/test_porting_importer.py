@@ -19,13 +19,13 @@ from sharekit.porting.items import Item, SourceComment, SourceThread
 from sharekit.porting.summary import Summary
 from sharekit.storage.comments import CommentStore
 from sharekit.storage.database import Database
-from sharekit.storage.porting import (
+from sharekit.storage.porting import PortingStore
+from sharekit.storage.porting_rows import (
     Batch,
     BatchResult,
     Conflict,
     NewComment,
     NewThread,
-    PortingStore,
     SiteRow,
 )
 from sharekit.storage.records import StoredComment

@@ -27,7 +27,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sharekit.storage.porting import Conflict, DuplicateKey, NewComment, PortingStore, SiteRow
+from sharekit.storage.porting import PortingStore
+from sharekit.storage.porting_rows import Conflict, DuplicateKey, NewComment, SiteRow
 
 from .items import (
     Reader,

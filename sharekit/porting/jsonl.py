@@ -12,9 +12,9 @@ from typing import Any, BinaryIO
 from pydantic import ValidationError
 
 from sharekit import __version__
-from sharekit.storage.porting import (
+from sharekit.storage.porting import PortingStore
+from sharekit.storage.porting_rows import (
     ExportRow,
-    PortingStore,
     ShareCount,
     SiteRow,
     SubscriptionRow,

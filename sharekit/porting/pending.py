@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sharekit.storage.porting import (
+from sharekit.storage.porting_rows import (
     Batch,
     NewComment,
     NewThread,

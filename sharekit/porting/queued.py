@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from sharekit.comments.identicon import avatar_key
 from sharekit.comments.text import render, text_hash
-from sharekit.storage.porting import DuplicateKey, NewComment, random_author_key
+from sharekit.storage.porting_rows import DuplicateKey, NewComment, random_author_key
 
 from .items import SourceComment
 

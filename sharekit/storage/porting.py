@@ -24,37 +24,17 @@ from .jobs import WITH_THREAD, record
 from .porting_rows import (
     Batch,
     BatchResult,
-    Conflict,
     DuplicateKey,
     ExportRow,
-    NewComment,
-    NewThread,
     ShareCount,
     SiteRow,
     SubscriptionRow,
     ThreadRow,
-    Written,
-    random_author_key,
 )
 from .porting_writer import BatchWriter
 from .tables import comments, share_events, sites, subscriptions, threads
 
-__all__ = [
-    "Batch",
-    "BatchResult",
-    "Conflict",
-    "DuplicateKey",
-    "ExportRow",
-    "NewComment",
-    "NewThread",
-    "PortingStore",
-    "ShareCount",
-    "SiteRow",
-    "SubscriptionRow",
-    "ThreadRow",
-    "Written",
-    "random_author_key",
-]
+__all__ = ["PortingStore"]
 
 
 def _binary(column: Any, dialect: str) -> Any:
