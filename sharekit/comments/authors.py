@@ -107,7 +107,7 @@ async def edit(request: Request) -> Response:
         text_hash(checked),
         datetime.now(UTC),
     )
-    state.comments.listings.clear()
+    state.comments.forget_rendered()
     if is_json:
         body = {
             "comment": state.comments.public(updated).model_dump(mode="json"),
@@ -144,7 +144,7 @@ async def delete(request: Request) -> Response:
     token = data.get("edit") if is_json else None
     state.comments.authorise(stored, request.cookies, token if isinstance(token, str) else None)
     await state.comments.store.delete(stored.id)
-    state.comments.listings.clear()
+    state.comments.forget_rendered()
     response: Response = (
         Response(status_code=204)
         if is_json

@@ -90,6 +90,6 @@ class Moderation:
         return stored
 
     def _changed(self, notify: bool = False) -> None:
-        self.comments.listings.clear()
+        self.comments.forget_rendered()
         if notify:
             self.comments.mail_waiting.set()

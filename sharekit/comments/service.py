@@ -26,9 +26,9 @@ from sharekit.storage.moderation import ModerationStore
 from sharekit.storage.outbox import Outbox
 from sharekit.storage.records import StoredComment
 
+from .fragments import Fragments, Page
 from .guard import HONEYPOT, Guard, moderation_status
 from .identicon import avatar_key, identicon
-from .labels import comment_labels, link_queries
 from .listings import ListingCache
 from .models import Comment, CommentIn, CommentLimits, check_email_domain, parse_comment
 from .text import render, text_hash
@@ -88,6 +88,7 @@ class CommentService:
         self.mail_waiting = asyncio.Event()
         self.housekeeping = Housekeeping(settings, self.store)
         self.listings = ListingCache()
+        self.fragments = Fragments(renderer)
         self.guard = Guard(
             tokens=Tokens(self.secret),
             min_seconds=settings.comments_min_seconds,
@@ -226,6 +227,11 @@ class CommentService:
         parent: int | None = None,
     ) -> Markup:
         """The thread and its form, as one server-rendered fragment."""
+        page = Page(site.key, thread, url, title, lang, base)
+
+        def article(comment: Comment) -> Markup:
+            return self.fragments.article(comment, page, comment.id in view.editable)
+
         return self.renderer.render(
             "comments/section.html",
             lang,
@@ -240,27 +246,26 @@ class CommentService:
             token=self.guard.issue(site.key, thread),
             settings=self.settings,
             replies=self.replies_offered,
-            labels=comment_labels(self.renderer.catalogs, lang),
-            **link_queries(site.key, thread, url, title, lang),
+            article=article,
         )
 
     def render_item(
         self, comment: Comment, site: Site, url: str, title: str, lang: str, base: str
     ) -> Markup:
         """One comment as a list item, for the script to insert after posting."""
+        page = Page(site.key, comment.thread, url, title, lang, base)
         return self.renderer.render(
             "comments/item.html",
             lang,
             c=comment,
-            editable=frozenset({comment.id}),
-            site=site,
-            thread=comment.thread,
-            url=url,
-            title=title,
-            base=base,
-            labels=comment_labels(self.renderer.catalogs, lang),
-            **link_queries(site.key, comment.thread, url, title, lang),
+            article=lambda comment: self.fragments.render(comment, page, editable=True),
         )
+
+    def forget_rendered(self) -> None:
+        """Drop cached listings and comment articles: after an edit, a deletion, moderation
+        or an erasure, no old text stays in this process's memory."""
+        self.listings.clear()
+        self.fragments.clear()
 
     async def counts(self, site: Site, threads: Sequence[str]) -> dict[str, int]:
         return await self.store.counts(site.key, list(threads))

@@ -31,7 +31,7 @@ TEMPLATE = "privacy/erase.html"
 
 def _requests(request: Request) -> DataRequests:
     state = state_of(request)
-    return DataRequests(state.settings, state.database, state.comments.listings.clear)
+    return DataRequests(state.settings, state.database, state.comments.forget_rendered)
 
 
 def _link(request: Request) -> Erase:
