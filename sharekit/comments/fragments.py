@@ -8,7 +8,9 @@ thread from a template run per comment into a dictionary look-up per comment, so
 that goes viral does not make every new comment cost a full page render.
 
 The key holds every field of the public comment, so an edited, moderated or erased comment
-is simply a new key; :meth:`Fragments.clear` drops the old texts from memory at once.
+is simply a new key and its old article is never served again. :meth:`Fragments.clear`
+also drops the old texts from the memory of the process that made the change; another
+worker's copy (or one left by a change made from the command line) ages out of the bound.
 """
 
 from __future__ import annotations
