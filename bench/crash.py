@@ -41,18 +41,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.loadgen import (
-    Check,
-    LoadResult,
-    Server,
-    check,
-    config_text,
-    free_port,
-    postgres_database,
-    query,
-    run_load,
-    stored_texts,
-)
+from bench.loadgen import Check, LoadResult, check, run_load
+from bench.loadserver import Server, config_text, free_port, postgres_database, query, stored_texts
 from sharekit.comments.service import NEW_COMMENT
 from tests.mail_support import Inbox
 

@@ -27,16 +27,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.loadgen import (
-    Check,
-    LoadResult,
-    Server,
-    check,
-    config_text,
-    postgres_database,
-    run_load,
-    stored_texts,
-)
+from bench.loadgen import Check, LoadResult, check, run_load
+from bench.loadserver import Server, config_text, postgres_database, stored_texts
 
 
 async def against(

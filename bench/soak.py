@@ -32,7 +32,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.loadgen import Server, check, config_text, run_load, stored_texts
+from bench.loadgen import check, run_load
+from bench.loadserver import Server, config_text, stored_texts
 
 
 def rss_kib(group: int) -> int:

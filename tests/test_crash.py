@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from bench.crash import CrashReport, crash_run
-from bench.loadgen import postgres_database
+from bench.loadserver import postgres_database
 from tests.test_load import postgres_or_skip
 
 pytestmark = pytest.mark.slow

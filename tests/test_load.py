@@ -16,13 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from bench.loadgen import (
+from bench.loadgen import check, run_load
+from bench.loadserver import (
     PostgresUnavailable,
     Server,
-    check,
     config_text,
     postgres_database,
-    run_load,
     stored_texts,
 )
 
