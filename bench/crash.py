@@ -42,9 +42,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.loadgen import Check, LoadResult, check, run_load
-from bench.loadserver import Server, config_text, free_port, postgres_database, query, stored_texts
+from bench.loadserver import Server, config_text, free_port, query, stored_texts
 from sharekit.comments.service import NEW_COMMENT
 from tests.mail_support import Inbox
+from tests.postgres_support import new_database
 
 POSTING = {"post json": 1, "post form": 1}
 
@@ -250,7 +251,7 @@ async def run(backend: str, clients: int, before_kill: float) -> CrashReport:
         if backend == "sqlite":
             url = f"sqlite+aiosqlite:///{work / 'sharekit.db'}"
             return await crash_run(backend, url, work, clients, before_kill)
-        async with postgres_database() as url:
+        async with new_database("sk_load") as url:
             return await crash_run(backend, url, work, clients, before_kill)
     finally:
         shutil.rmtree(work, ignore_errors=True)

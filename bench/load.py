@@ -28,7 +28,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.loadgen import Check, LoadResult, check, run_load
-from bench.loadserver import Server, config_text, postgres_database, stored_texts
+from bench.loadserver import Server, config_text, stored_texts
+from tests.postgres_support import new_database
 
 
 async def against(
@@ -54,7 +55,7 @@ async def target(name: str, clients: int, seconds: float) -> tuple[LoadResult, C
             return await against(
                 f"sqlite+aiosqlite:///{work / 'sharekit.db'}", 1, clients, seconds, work
             )
-        async with postgres_database() as url:
+        async with new_database("sk_load") as url:
             return await against(url, 2, clients, seconds, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -5,7 +5,7 @@ bench/soak.py and tests/test_load.py, tests/test_crash.py.
   moderation, an optional SMTP server.
 * :class:`Server` starts ``sharekit serve`` in a process group of its own (so a SIGKILL
   reaches every worker), waits for ``/healthz`` and stops it again.
-* :func:`postgres_database` makes a fresh PostgreSQL database at 127.0.0.1:5432 and drops it.
+* A fresh PostgreSQL database comes from :func:`tests.postgres_support.new_database`.
 * :func:`stored_texts` reads back how often each posted text is in the database, so that
   every acknowledged comment can be checked to be stored exactly once.
 """
@@ -13,7 +13,6 @@ bench/soak.py and tests/test_load.py, tests/test_crash.py.
 from __future__ import annotations
 
 import os
-import secrets
 import signal
 import socket
 import subprocess
@@ -21,17 +20,13 @@ import sys
 import time
 import urllib.request
 from collections import Counter
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 ORIGIN = "https://blog.example"
 SECRET = "load-secret-0123456789abcdef01234"
-PG_SERVER = os.environ.get(
-    "SHAREKIT_TEST_POSTGRES", "postgresql+asyncpg://postgres@127.0.0.1:5432"
-).rstrip("/")
 
 CONFIG = """
 secret_key = "{secret}"
@@ -144,41 +139,6 @@ class Server:
         except ProcessLookupError:
             pass
         self.process = None
-
-
-class PostgresUnavailable(RuntimeError):
-    """No database could be made on the PostgreSQL server."""
-
-
-@asynccontextmanager
-async def postgres_database() -> AsyncIterator[str]:
-    """The URL of a fresh database of its own on the PostgreSQL server, dropped afterwards.
-    Raises :class:`PostgresUnavailable` when the server cannot be reached."""
-    from sqlalchemy import text
-    from sqlalchemy.exc import SQLAlchemyError
-    from sqlalchemy.ext.asyncio import create_async_engine
-    from sqlalchemy.pool import NullPool
-
-    admin = create_async_engine(
-        f"{PG_SERVER}/postgres",
-        isolation_level="AUTOCOMMIT",
-        poolclass=NullPool,
-        connect_args={"timeout": 5},
-    )
-    name = f"sk_load_{secrets.token_hex(6)}"
-    try:
-        try:
-            async with admin.connect() as connection:
-                await connection.execute(text(f'CREATE DATABASE "{name}"'))
-        except (OSError, SQLAlchemyError) as exc:
-            raise PostgresUnavailable(f"PostgreSQL at {PG_SERVER}: {exc}") from exc
-        try:
-            yield f"{PG_SERVER}/{name}"
-        finally:
-            async with admin.connect() as connection:
-                await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        await admin.dispose()
 
 
 async def query(database_url: str, sql: str, **params: Any) -> list[tuple[Any, ...]]:

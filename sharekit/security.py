@@ -61,11 +61,14 @@ class _OneShotHMAC(HMACAlgorithm):
 class _KeptKeySigner(TimestampSigner):
     """A timestamp signer that derives its key once instead of on every signature."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._kept_keys: dict[str | bytes | None, bytes] = {}
+
     def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
-        kept: dict[str | bytes | None, bytes] = self.__dict__.setdefault("_kept_keys", {})
-        key = kept.get(secret_key)
+        key = self._kept_keys.get(secret_key)
         if key is None:
-            key = kept[secret_key] = super().derive_key(secret_key)
+            key = self._kept_keys[secret_key] = super().derive_key(secret_key)
         return key
 
 
@@ -73,11 +76,14 @@ class _Serializer(URLSafeTimedSerializer):
     """itsdangerous's URL-safe timed serializer with one signer per salt, made once. Tokens
     are byte for byte what the stock serializer makes (a test checks both ways)."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._signers: dict[str | bytes | None, Signer] = {}
+
     def make_signer(self, salt: str | bytes | None = None) -> Signer:
-        signers: dict[str | bytes | None, Signer] = self.__dict__.setdefault("_signers", {})
-        signer = signers.get(salt)
+        signer = self._signers.get(salt)
         if signer is None:
-            signer = signers[salt] = _KeptKeySigner(
+            signer = self._signers[salt] = _KeptKeySigner(
                 self.secret_keys,
                 salt=self.salt if salt is None else salt,
                 digest_method=hashlib.sha1,

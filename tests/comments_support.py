@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 from contextlib import closing
 from html.parser import HTMLParser
@@ -54,6 +55,24 @@ def stored(settings: Settings) -> int:
 
 def token(app: Starlette, site: str = "blog", thread: str = "t1") -> str:
     return str(app.state.sharekit.comments.guard.issue(site, thread))
+
+
+_numbers = itertools.count()
+
+
+def submission(app: Starlette, thread: str = "t1", **fields: Any) -> dict[str, Any]:
+    """A valid comment on site "blog" with a fresh form token and, unless ``fields`` give
+    one, a text of its own (so it is never a duplicate)."""
+    return {
+        "site": "blog",
+        "thread": thread,
+        "url": URL,
+        "token": token(app, "blog", thread),
+        "name": "Ada",
+        "email": "ada@example.org",
+        "text": f"Comment number {next(_numbers)}.",
+        **fields,
+    }
 
 
 def post_form(client: TestClient, data: dict[str, Any], **headers: str) -> httpx.Response:

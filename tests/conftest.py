@@ -1,4 +1,4 @@
-"""Shared fixtures: settings, a real app per test, and a client for it."""
+"""Shared fixtures: settings, a real app per test, a client for it, and an SMTP server."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from sharekit import Settings, Site, create_app
+from tests.mail_support import Inbox
 
 SECRET = "test-secret-key-0123456789abcdef"
 ORIGIN = "https://blog.example"
@@ -36,6 +37,15 @@ def app(settings: Settings) -> Starlette:
 def client(app: Starlette) -> Iterator[TestClient]:
     with TestClient(app, raise_server_exceptions=False) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def inbox() -> Iterator[Inbox]:
+    """An SMTP server on loopback that is running."""
+    server = Inbox()
+    server.start()
+    yield server
+    server.stop()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

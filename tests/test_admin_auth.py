@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import re
-import secrets
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,9 +14,6 @@ from typing import Any
 
 import pytest
 from itsdangerous import URLSafeTimedSerializer
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
-from sqlalchemy.pool import NullPool
 from starlette.applications import Starlette
 from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
@@ -39,10 +34,7 @@ from tests.admin_support import (
     statuses,
 )
 from tests.comments_support import SECRET, make_settings
-
-PG_SERVER = os.environ.get(
-    "SHAREKIT_TEST_POSTGRES", "postgresql+asyncpg://postgres@127.0.0.1:5432"
-).rstrip("/")
+from tests.postgres_support import database
 
 # Every admin route with a request that would do something if it were allowed.
 ROUTES: list[tuple[str, str, dict[str, Any]]] = [
@@ -264,27 +256,8 @@ def _database(backend: str, tmp_path: Path) -> Iterator[str]:
         yield ""
         return
 
-    async def run(statement: str) -> None:
-        engine = create_async_engine(
-            f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT", poolclass=NullPool
-        )
-        try:
-            async with engine.connect() as connection:
-                await connection.execute(text(statement))
-        finally:
-            await engine.dispose()
-
-    name = f"sk_admin_{secrets.token_hex(6)}"
-    try:
-        asyncio.run(run(f'CREATE DATABASE "{name}"'))
-    except OSError as exc:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"PostgreSQL at {PG_SERVER} is not reachable: {exc}")
-        pytest.skip(f"PostgreSQL at {PG_SERVER} is not reachable: {exc}")
-    try:
-        yield f"{PG_SERVER}/{name}"
-    finally:
-        asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with database("sk_admin") as url:
+        yield url
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])

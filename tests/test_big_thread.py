@@ -32,7 +32,7 @@ from starlette.testclient import TestClient
 
 from sharekit import create_app
 from sharekit.storage.cursors import Position, encode
-from tests.comments_support import JSON_EN, URL, make_settings, token
+from tests.comments_support import JSON_EN, make_settings, submission
 
 pytestmark = pytest.mark.slow
 
@@ -103,15 +103,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient,
     reads = Reads()
     with TestClient(app, raise_server_exceptions=False) as client:
         for thread in ("big", "small"):
-            body = {
-                "site": "blog",
-                "thread": thread,
-                "url": URL,
-                "token": token(app, "blog", thread),
-                "name": "Ada",
-                "email": "ada@example.org",
-                "text": f"The first comment of {thread}.",
-            }
+            body = submission(app, thread, text=f"The first comment of {thread}.")
             assert client.post("/comments", json=body, headers=JSON_EN).status_code == 201
         database = data / "sharekit.db"
         _fill(database, "big", BIG)

@@ -15,7 +15,7 @@ from sharekit import create_app
 from sharekit.comments.fragments import Fragments, Page
 from sharekit.comments.models import Comment
 from sharekit.rendering import Renderer
-from tests.comments_support import BLOG, URL, make_settings, token
+from tests.comments_support import BLOG, URL, make_settings, submission
 
 PAGE = Page("blog", "t1", URL, "A walk", "en", "")
 
@@ -120,15 +120,7 @@ def test_an_edit_through_the_service_forgets_the_old_text(tmp_path: Path) -> Non
     app = create_app(make_settings(tmp_path))
     fragments = app.state.sharekit.comments.fragments
     with TestClient(app) as client:
-        data = {
-            "site": "blog",
-            "thread": "t1",
-            "url": URL,
-            "token": token(app),
-            "name": "Ada",
-            "email": "ada@example.org",
-            "text": "The old words, soon gone.",
-        }
+        data = submission(app, text="The old words, soon gone.")
         posted = client.post("/comments", json=data, headers={"origin": BLOG})
         assert posted.status_code == 201, posted.text
         # The answer's list item is rendered, not kept: posts would push listings out.

@@ -32,6 +32,7 @@ from tests.comments_support import (
     post_form,
     post_json,
     stored,
+    submission,
     token,
 )
 
@@ -101,23 +102,6 @@ def form_token(client: TestClient, thread: str = "t1", **params: str) -> str:
     found = re.search(r'name="token" value="([^"]+)"', page.text)
     assert found is not None
     return found.group(1)
-
-
-_counter = iter(range(1_000_000))
-
-
-def submission(app: Starlette, thread: str = "t1", **fields: Any) -> dict[str, Any]:
-    """A valid comment with a text of its own (so it is never a duplicate)."""
-    return {
-        "site": "blog",
-        "thread": thread,
-        "url": URL,
-        "token": token(app, "blog", thread),
-        "name": "Ada",
-        "email": "ada@example.org",
-        "text": f"Comment number {next(_counter)}.",
-        **fields,
-    }
 
 
 def add(client: TestClient, app: Starlette, thread: str = "t1", **fields: Any) -> dict[str, Any]:

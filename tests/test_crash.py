@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from bench.crash import CrashReport, crash_run
-from bench.loadserver import postgres_database
+from tests.postgres_support import new_database
 from tests.test_load import postgres_or_skip
 
 pytestmark = pytest.mark.slow
@@ -61,7 +61,7 @@ def test_sigkill_on_sqlite_with_one_worker(tmp_path: Path) -> None:
 
 def test_sigkill_on_postgres_with_two_workers(tmp_path: Path) -> None:
     async def run() -> CrashReport:
-        async with postgres_database() as url:
+        async with new_database("sk_load") as url:
             return await crash_run("postgres", url, tmp_path, CLIENTS, BEFORE_KILL)
 
     reports: list[CrashReport] = []

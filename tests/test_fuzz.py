@@ -43,7 +43,7 @@ from starlette.types import Message
 from sharekit import Settings, create_app
 from sharekit.openapi import openapi_schema
 from tests.admin_support import PEER, admin_settings, csrf, log_in
-from tests.comments_support import BLOG, URL, post_form, token
+from tests.comments_support import BLOG, URL, post_form, submission, token
 
 Document = dict[str, Any]
 
@@ -262,16 +262,7 @@ JSON = st.recursive(
 
 
 def _first_comment(app: Starlette) -> dict[str, str]:
-    return {
-        "site": "blog",
-        "thread": "t1",
-        "url": URL,
-        "token": token(app, "blog", "t1"),
-        "name": "Ada",
-        "email": "ada@example.org",
-        "text": "Ein erster Kommentar zum Testen.",
-        "notify": "1",
-    }
+    return submission(app, text="Ein erster Kommentar zum Testen.", notify="1")
 
 
 class Service:

@@ -10,7 +10,6 @@ clients and prints the figures.
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,12 +17,11 @@ import pytest
 
 from bench.loadgen import check, run_load
 from bench.loadserver import (
-    PostgresUnavailable,
     Server,
     config_text,
-    postgres_database,
     stored_texts,
 )
+from tests.postgres_support import PostgresUnavailable, new_database, unavailable
 
 pytestmark = pytest.mark.slow
 
@@ -36,9 +34,7 @@ def postgres_or_skip(run: Callable[[], None]) -> None:
     try:
         run()
     except PostgresUnavailable as exc:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{exc}; CI=true, so the PostgreSQL tests must run")
-        pytest.skip(str(exc))
+        unavailable(str(exc))
 
 
 async def _load(database_url: str, workers: int, tmp_path: Path) -> None:
@@ -76,7 +72,7 @@ def test_load_on_sqlite_with_one_worker(tmp_path: Path) -> None:
 
 def test_load_on_postgres_with_two_workers(tmp_path: Path) -> None:
     async def run() -> None:
-        async with postgres_database() as url:
+        async with new_database("sk_load") as url:
             await _load(url, 2, tmp_path)
 
     postgres_or_skip(lambda: asyncio.run(run()))
@@ -101,7 +97,7 @@ def test_batches_that_deadlock_across_workers_still_commit_every_job() -> None:
         return job
 
     async def run() -> None:
-        async with postgres_database() as url:
+        async with new_database("sk_load") as url:
             first, second = Database(url), Database(url)
             try:
                 async with first.writing() as connection:

@@ -13,7 +13,6 @@ import contextlib
 import itertools
 import logging
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
@@ -40,15 +39,6 @@ COMMENTER = "ada.lovelace@mail.example"
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
-
-
-@pytest.fixture
-def inbox() -> Iterator[Inbox]:
-    """An SMTP server that is running."""
-    server = Inbox()
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -7,23 +7,18 @@ from __future__ import annotations
 
 import asyncio
 import json
-import secrets
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import create_async_engine
-from sqlalchemy.pool import NullPool
 
 from sharekit.cli import main
 from sharekit.storage.comments import CommentStore
 from sharekit.storage.database import Database
 from tests.comments_support import SECRET
+from tests.postgres_support import database
 from tests.test_privacy_store import ADA, World, build, text_values, traces
-from tests.test_storage_comments import PG_SERVER, _postgres_unavailable
 
 SITES = """
 [[sites]]
@@ -36,35 +31,14 @@ origins = ["http://other.example:8080"]
 """
 
 
-async def _admin(statement: str) -> None:
-    engine = create_async_engine(
-        f"{PG_SERVER}/postgres",
-        isolation_level="AUTOCOMMIT",
-        poolclass=NullPool,
-        connect_args={"timeout": 5},
-    )
-    try:
-        async with engine.connect() as connection:
-            await connection.execute(text(statement))
-    finally:
-        await engine.dispose()
-
-
 @pytest.fixture(params=["sqlite", "postgres"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """An empty database of its own (PostgreSQL: created and dropped here)."""
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'sharekit.db'}"
         return
-    name = f"sk_{secrets.token_hex(8)}"
-    try:
-        asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
-    except (OSError, SQLAlchemyError) as exc:
-        _postgres_unavailable(f"PostgreSQL at {PG_SERVER} is not reachable: {exc}")
-    try:
-        yield f"{PG_SERVER}/{name}"
-    finally:
-        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with database() as url:
+        yield url
 
 
 def on_database(url: str, work: Any) -> Any:

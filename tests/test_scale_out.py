@@ -15,9 +15,6 @@ names another server), dropped afterwards; without a server the tests skip, unle
 
 from __future__ import annotations
 
-import asyncio
-import os
-import secrets
 import threading
 import time
 from collections.abc import Iterator
@@ -29,9 +26,6 @@ from typing import Any
 import httpx2 as httpx
 import pytest
 from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import create_async_engine
-from sqlalchemy.pool import NullPool
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
@@ -39,44 +33,20 @@ from sharekit import Settings, create_app
 from sharekit.mail.context import MailContext
 from sharekit.mail.sender import MailSender
 from tests.admin_support import PASSWORD, admin_settings, csrf, log_in
-from tests.comments_support import BLOG, URL, make_settings, token
+from tests.comments_support import BLOG, make_settings, submission
 from tests.mail_support import OWNER, Inbox, mail_settings
-from tests.test_storage_comments import PG_SERVER
+from tests.postgres_support import database
 
 PEER = ("203.0.113.5", 50000)  # one visitor, whichever worker answers
 OTHER_PEER = ("198.51.100.7", 50000)  # a visitor on another network
 JSON = {"origin": BLOG, "accept-language": "en"}
 
 
-async def _admin(sql: str) -> None:
-    engine = create_async_engine(
-        f"{PG_SERVER}/postgres",
-        isolation_level="AUTOCOMMIT",
-        poolclass=NullPool,
-        connect_args={"timeout": 5},
-    )
-    try:
-        async with engine.connect() as connection:
-            await connection.execute(text(sql))
-    finally:
-        await engine.dispose()
-
-
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     """A fresh PostgreSQL database of this test's own."""
-    name = f"sk_scale_{secrets.token_hex(6)}"
-    try:
-        asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
-    except (OSError, SQLAlchemyError) as exc:
-        reason = f"PostgreSQL at {PG_SERVER} is not reachable: {exc}"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{reason}; CI=true, so the PostgreSQL tests must run")
-        pytest.skip(reason)
-    try:
-        yield f"{PG_SERVER}/{name}"
-    finally:
-        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with database("sk_scale") as url:
+        yield url
 
 
 def workers(settings: Settings, stack: ExitStack, peer: tuple[str, int] = PEER) -> list[Any]:
@@ -93,16 +63,7 @@ def workers(settings: Settings, stack: ExitStack, peer: tuple[str, int] = PEER) 
 
 
 def comment(app: Starlette, text_: str, thread: str = "t1", **fields: Any) -> dict[str, Any]:
-    return {
-        "site": "blog",
-        "thread": thread,
-        "url": URL,
-        "token": token(app, "blog", thread),
-        "name": "Ada",
-        "email": "ada@example.org",
-        "text": text_,
-        **fields,
-    }
+    return submission(app, thread, text=text_, **fields)
 
 
 def post(client: TestClient, data: dict[str, Any]) -> httpx.Response:

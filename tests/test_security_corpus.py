@@ -36,6 +36,7 @@ from tests.comments_support import (
     post_form,
     post_json,
     stored,
+    submission,
     token,
 )
 from tests.mail_support import OWNER, SENDER, Inbox, mail_settings
@@ -109,16 +110,7 @@ def client(app: Starlette) -> Iterator[TestClient]:
 
 
 def form(app: Starlette, thread: str = "t1", **fields: str) -> dict[str, str]:
-    return {
-        "site": "blog",
-        "thread": thread,
-        "url": URL,
-        "token": token(app, "blog", thread),
-        "name": "Ada",
-        "email": "ada@example.org",
-        "text": "A comment long enough.",
-        **fields,
-    }
+    return submission(app, thread, **{"text": "A comment long enough.", **fields})
 
 
 # Open redirects
@@ -203,14 +195,6 @@ def test_share_redirects_go_to_the_network_or_the_print_view(client: TestClient)
 
 
 # Mail header injection
-
-
-@pytest.fixture
-def inbox() -> Iterator[Inbox]:
-    server = Inbox()
-    server.start()
-    yield server
-    server.stop()
 
 
 EXPECTED_HEADERS = {

@@ -22,7 +22,7 @@ from starlette.testclient import TestClient
 
 from sharekit import create_app
 from tests.admin_support import PASSWORD, PEER, admin_settings, csrf_of, log_in
-from tests.comments_support import BLOG, EN, URL, token
+from tests.comments_support import BLOG, EN, URL, submission, token
 
 ORIGINS = {BLOG, "http://other.example:8080"}
 ARTICLE = (
@@ -347,16 +347,7 @@ def test_every_route_has_calls(tmp_path: Path) -> None:
 
 
 def _context(app: Starlette, client: TestClient, data_dir: Path) -> Context:
-    first = {
-        "site": "blog",
-        "thread": "t1",
-        "url": URL,
-        "token": token(app, "blog", "t1"),
-        "name": "Ada",
-        "email": "ada@example.org",
-        "text": "Der erste Kommentar.",
-        "notify": "1",
-    }
+    first = submission(app, text="Der erste Kommentar.", notify="1")
     comment, own = _post(client, first)
     doomed, doomed_own = _post(client, {**first, "text": "Der zweite, bald gelöscht."})
     logged_in = log_in(client)

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
@@ -20,9 +18,6 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event, func, select, text
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import create_async_engine
-from sqlalchemy.pool import NullPool
 
 from sharekit.errors import ServiceUnavailable
 from sharekit.storage.comments import CommentStore, FloodLimit
@@ -36,13 +31,10 @@ from sharekit.storage.errors import (
 )
 from sharekit.storage.records import StoredComment
 from sharekit.storage.tables import comments
+from tests.postgres_support import async_database
 
 pytestmark = pytest.mark.anyio
 
-# The server the PostgreSQL variants use; each test makes (and drops) a database there.
-PG_SERVER = os.environ.get(
-    "SHAREKIT_TEST_POSTGRES", "postgresql+asyncpg://postgres@127.0.0.1:5432"
-).rstrip("/")
 T0 = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 URL = "https://blog.example/post"
 
@@ -52,37 +44,14 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-def _postgres_unavailable(reason: str) -> None:
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{reason}; CI=true, so the PostgreSQL tests must run")
-    pytest.skip(reason)
-
-
 @asynccontextmanager
 async def database_url(backend: str, tmp_path: Path) -> AsyncIterator[str]:
     """A URL of an empty database of its own on ``backend`` ("sqlite" or "postgres")."""
     if backend == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'sharekit.db'}"
         return
-    admin = create_async_engine(
-        f"{PG_SERVER}/postgres",
-        isolation_level="AUTOCOMMIT",
-        poolclass=NullPool,
-        connect_args={"timeout": 5},
-    )
-    name = f"sk_{secrets.token_hex(8)}"
-    try:
-        async with admin.connect() as connection:
-            await connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except (OSError, SQLAlchemyError) as exc:
-        await admin.dispose()
-        _postgres_unavailable(f"PostgreSQL at {PG_SERVER} is not reachable: {exc}")
-    try:
-        yield f"{PG_SERVER}/{name}"
-    finally:
-        async with admin.connect() as connection:
-            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await admin.dispose()
+    async with async_database() as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
