@@ -7,6 +7,7 @@ answers with, so markup is identical on both paths. It takes data and returns ma
 from __future__ import annotations
 
 import gettext
+from collections.abc import MutableMapping
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -103,6 +104,20 @@ def _localdate(context: Context, value: datetime, format: str = "medium") -> str
     return format_local(value, str(context.get("lang", "en")), format)
 
 
+class _Environment(Environment):
+    """Jinja2's environment, with each template's globals as a plain dict.
+
+    Jinja2 layers a template's globals over the environment's in a ``ChainMap`` and copies
+    them into a new dict on every render, one Python-level look-up per name; a comment
+    article is rendered in about 25 µs, and that copy was a third of it. Our globals are
+    set once, before the first template loads (as Jinja2 asks), so each template can take
+    a flat copy when it loads.
+    """
+
+    def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+        return {**self.globals, **(d or {})}
+
+
 class Renderer:
     """Renders sharekit's templates in any available language."""
 
@@ -116,7 +131,7 @@ class Renderer:
         self.catalogs = catalogs
         self.assets = assets
         self.public_url = public_url
-        self.env = Environment(
+        self.env = _Environment(
             loader=FileSystemLoader(templates_dir),
             autoescape=True,
             undefined=StrictUndefined,

@@ -138,3 +138,21 @@ def test_an_edit_through_the_service_forgets_the_old_text(tmp_path: Path) -> Non
         page = client.get("/threads/t1/comments", params=listing).text
         assert "Fresh words instead." in page
         assert "The old words" not in page
+
+
+def test_the_list_item_after_a_post_is_the_authors_article_of_a_listing(
+    tmp_path: Path,
+) -> None:
+    # The script inserts this item; a reload must show the very same markup.
+    app = create_app(make_settings(tmp_path))
+    service = app.state.sharekit.comments
+    site = app.state.sharekit.settings.sites[0]
+    for depth, status in ((0, "approved"), (2, "pending")):
+        shown = comment(depth=depth, status=status)
+        item = service.render_item(shown, site, PAGE.url, PAGE.title, "de", "")
+        article = service.fragments.render(shown, dataclasses.replace(PAGE, lang="de"), True)
+        pending = " sk-comment--pending" if status == "pending" else ""
+        assert (
+            item == f'<li class="sk-comment sk-comment--depth-{depth}{pending}">\n{article}</li>'
+        )
+        assert "Bearbeiten" in article  # the author's Edit link, in the page language

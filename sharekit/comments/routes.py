@@ -168,9 +168,8 @@ async def _submit_json(request: Request, state: AppState) -> Response:
     site = _site(state, _str(data.get("site")), _str(data.get("url")))
     # Errors below answer in the language the form was shown in.
     request.state.sharekit_lang = _lang(state, request, site, _str(data.get("lang")))
-    state.comments.guard.check_origin(
-        request.headers.get("origin"), _allowed_origins(request, site), required=True
-    )
+    origin = headers_of(request).get("origin")
+    state.comments.guard.check_origin(origin, _allowed_origins(request, site), required=True)
     if not site.allows(_str(data.get("url"))):
         raise BadRequest(N_("This address is not a page of a site that uses this service."))
     state.comments.guard.check_token(_str(data.get("token")), site.key, _str(data.get("thread")))
@@ -178,10 +177,8 @@ async def _submit_json(request: Request, state: AppState) -> Response:
     stored = await state.comments.submit(comment, site, client_key_of(request))
     public = state.comments.public(stored)
     lang = request.state.sharekit_lang
-    base = service_root(request) if request.headers.get("origin") else base_path(request)
-    html = state.comments.render_item(
-        public, site, comment.url, comment.title, lang, base_path(request) or base
-    )
+    base = base_path(request) or (service_root(request) if origin else "")
+    html = state.comments.render_item(public, site, comment.url, comment.title, lang, base)
     held = stored.status == "pending"
     posted = Posted(
         comment=public,
@@ -198,7 +195,7 @@ async def _submit_json(request: Request, state: AppState) -> Response:
     # The script posts with credentials "same-origin": from a page on another origin the
     # browser neither sends nor keeps our cookies, so the author cookie only helps when the
     # page and the service share an origin (the edit token in the answer covers the rest).
-    if headers_of(request).get("origin") == origin_of(service_root(request)):
+    if origin == origin_of(service_root(request)):
         state.comments.remember_author(response, request, stored)
     return response
 
@@ -366,10 +363,12 @@ async def preview(request: Request) -> Response:
 
 
 def routes() -> list[BaseRoute]:
+    # Listings first: the router tries routes in order, and a thread is read far more
+    # often than it is written to.
     return [
+        Route("/threads/{thread:path}/comments", thread, methods=["GET"]),
         Route("/comments", submit, methods=["POST"]),
         Route("/comments/new", new_form, methods=["GET"]),
         Route("/comments/preview", preview, methods=["POST"]),
-        Route("/threads/{thread:path}/comments", thread, methods=["GET"]),
         Route("/api/comment-counts", counts, methods=["POST"]),
     ]

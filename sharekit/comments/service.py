@@ -254,12 +254,8 @@ class CommentService:
     ) -> Markup:
         """One comment as a list item, for the script to insert after posting."""
         page = Page(site.key, comment.thread, url, title, lang, base)
-        return self.renderer.render(
-            "comments/item.html",
-            lang,
-            c=comment,
-            article=lambda comment: self.fragments.render(comment, page, editable=True),
-        )
+        article = self.fragments.render(comment, page, editable=True)
+        return self.renderer.render("comments/item.html", lang, c=comment, article=article)
 
     def forget_rendered(self) -> None:
         """Drop cached listings and comment articles: after an edit, a deletion, moderation
