@@ -38,7 +38,7 @@ from pathlib import Path
 
 ORIGIN = "https://blog.example"
 THREAD = "bench"
-ROUNDS = 3
+ROUNDS = 5
 SECRET = "bench-secret-0123456789abcdef0123"
 
 CONFIG = """
@@ -62,7 +62,8 @@ from starlette.routing import Route
 bodies = {name: Path(os.environ["BENCH_DIR"], name).read_bytes() for name in ("json", "html")}
 async def json_(request): return Response(bodies["json"], media_type="application/json")
 async def html_(request): return Response(bodies["html"], media_type="text/html; charset=utf-8")
-app = Starlette(routes=[Route("/json", json_), Route("/html", html_)])
+async def hello(request): return Response(b"hello world", media_type="text/plain")
+app = Starlette(routes=[Route("/json", json_), Route("/html", html_), Route("/hello", hello)])
 """
 
 POST_LUA = Path(__file__).with_name("post.lua")
@@ -244,6 +245,11 @@ def main() -> None:
         )
         try:
             wait(f"http://127.0.0.1:{bare_port}/json")
+            # How fast this machine is: the issue's reference does about 20,000 req/s here.
+            hello = [
+                rps(wrk(f"http://127.0.0.1:{bare_port}/hello", args.seconds, args.connections))
+                for _ in range(ROUNDS)
+            ]
             rows = []
             for kind, url, bare_url in (
                 ("JSON", f"{listing}&format=json", f"http://127.0.0.1:{bare_port}/json"),
@@ -271,6 +277,10 @@ def main() -> None:
         finally:
             bare.terminate()
             bare.wait(timeout=10)
+        print(
+            f"machine: bare Starlette answering 11 bytes {statistics.median(hello):,.0f} req/s "
+            f"(median of {ROUNDS} runs: {', '.join(f'{rate:,.0f}' for rate in hello)})"
+        )
         for kind, ours, theirs, ratio, size in rows:
             print(
                 f"100-comment thread, {kind} ({size} B): sharekit {ours:,.0f} req/s, "
