@@ -108,10 +108,10 @@ class _Environment(Environment):
     """Jinja2's environment, with each template's globals as a plain dict.
 
     Jinja2 layers a template's globals over the environment's in a ``ChainMap`` and copies
-    them into a new dict on every render, one Python-level look-up per name; a comment
-    article is rendered in about 25 µs, and that copy was a third of it. Our globals are
-    set once, before the first template loads (as Jinja2 asks), so each template can take
-    a flat copy when it loads.
+    them into a new dict on every render, one Python-level look-up per name: 9 µs of the
+    35 µs a comment article took to render, 2 µs from a dict. Our globals are set once,
+    before the first template loads (as Jinja2 asks), so each template can take a flat copy
+    when it loads.
     """
 
     def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
