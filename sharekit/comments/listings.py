@@ -2,8 +2,9 @@
 
 A thread's version changes in the same transaction as every write to it, in every worker,
 so a cached page is never served after its thread changed: reading one costs one cheap
-version query instead of loading and rendering the whole thread. Entries also expire after
-a minute, so the form tokens inside them stay fresh.
+version query (shared by the requests of one turn of the event loop, see
+:mod:`sharekit.storage.turns`) instead of loading and rendering the whole thread. Entries
+also expire after a minute, so the form tokens inside them stay fresh.
 """
 
 from __future__ import annotations
