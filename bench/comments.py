@@ -1,14 +1,15 @@
 """Comment service throughput, measured with wrk against uvicorn on loopback.
 
 1. Listing a 100-comment thread (JSON and HTML fragment) next to a bare Starlette endpoint
-   that returns the same bytes, in the same run: the ratio is what counts.
+   that returns the same bytes, in the same run: the ratio is what counts. Each listing
+   row also gives both servers' CPU time per request (from /proc) and their ratio.
 2. Posting comments on SQLite with one worker, as the script does (JSON, answered with
    the comment and its HTML) and as the form does without JavaScript (answered with a
    303), then checking that every acknowledged comment is stored exactly once. Flood
    control stays on at its defaults (1 comment per 15 s, 10 per hour per client key):
    the script plays a proxy in front of many visitors, each request with an
    ``X-Forwarded-For`` address in a /24 network of its own. Each posting row also gives
-   the server's CPU time per accepted comment (from /proc), which moves less than
+   the server's CPU time per accepted comment. CPU time per request moves less than
    requests/s when other work shares the machine.
 
     .venv/bin/python bench/comments.py [--seconds 5] [--connections 50]
@@ -145,6 +146,16 @@ def rps(output: str) -> float:
     return float(match.group(1))
 
 
+def measured(pid: int, url: str, seconds: int, connections: int) -> tuple[float, float]:
+    """Requests/s of one wrk run, and the server's CPU time per request in µs."""
+    before = cpu_seconds(pid)
+    output = wrk(url, seconds, connections)
+    used = cpu_seconds(pid) - before
+    match = re.search(r"(\d+) requests in", output)
+    assert match, output
+    return rps(output), used / max(int(match.group(1)), 1) * 1e6
+
+
 async def seed(database_url: str, count: int) -> None:
     from datetime import UTC, datetime, timedelta
 
@@ -257,13 +268,19 @@ def main() -> None:
             ):
                 # Alternate the two servers, ROUNDS times: the machine's speed drifts,
                 # and each ratio compares runs made one after the other.
-                ratios, ours_all, theirs_all = [], [], []
+                ratios, ours_all, theirs_all, cpu_ratios = [], [], [], []
+                ours_cpu, theirs_cpu = [], []
                 for _ in range(ROUNDS):
-                    ours = rps(wrk(url, args.seconds, args.connections))
-                    theirs = rps(wrk(bare_url, args.seconds, args.connections))
+                    ours, ours_us = measured(server.pid, url, args.seconds, args.connections)
+                    theirs, theirs_us = measured(
+                        bare.pid, bare_url, args.seconds, args.connections
+                    )
                     ours_all.append(ours)
                     theirs_all.append(theirs)
                     ratios.append(ours / theirs)
+                    ours_cpu.append(ours_us)
+                    theirs_cpu.append(theirs_us)
+                    cpu_ratios.append(theirs_us / ours_us)
                 size = len((work / kind.lower()).read_bytes())
                 rows.append(
                     (
@@ -272,6 +289,11 @@ def main() -> None:
                         statistics.median(theirs_all),
                         statistics.median(ratios),
                         size,
+                        (
+                            statistics.median(ours_cpu),
+                            statistics.median(theirs_cpu),
+                            statistics.median(cpu_ratios),
+                        ),
                     )
                 )
         finally:
@@ -281,11 +303,15 @@ def main() -> None:
             f"machine: bare Starlette answering 11 bytes {statistics.median(hello):,.0f} req/s "
             f"(median of {ROUNDS} runs: {', '.join(f'{rate:,.0f}' for rate in hello)})"
         )
-        for kind, ours, theirs, ratio, size in rows:
+        for kind, ours, theirs, ratio, size, (ours_us, theirs_us, cpu_ratio) in rows:
             print(
                 f"100-comment thread, {kind} ({size} B): sharekit {ours:,.0f} req/s, "
                 f"bare Starlette same bytes {theirs:,.0f} req/s (medians of {ROUNDS} "
                 f"alternating runs), median ratio {ratio:.2f} (target ≥ 0.50)"
+            )
+            print(
+                f"  server CPU per request: sharekit {ours_us:,.0f} µs, bare "
+                f"{theirs_us:,.0f} µs; median ratio {cpu_ratio:.2f} (steadier than req/s)"
             )
 
         from sharekit.comments.guard import Guard

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
@@ -171,4 +172,35 @@ async def test_a_write_lock_held_elsewhere_is_waited_for_without_blocking(
             assert (await connection.execute(text("SELECT count(*) FROM t"))).scalar() == 1
     finally:
         other.close()
+        await database.close()
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="reads /proc (Linux)")
+async def test_savepoints_keep_what_they_may_restore_in_memory(tmp_path: Path) -> None:
+    """A job's savepoint journals the pages it changes; past 64 KiB SQLite would move that
+    journal to a temporary file (a system call per page) unless told to keep it in memory."""
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'w.db'}")
+
+    def temporary_files() -> list[str]:
+        found = []
+        for fd in Path("/proc/self/fd").iterdir():
+            try:
+                target = os.readlink(fd)
+            except OSError:  # closed meanwhile
+                continue
+            if "etilqs_" in target:  # SQLite's name for its temporary files
+                found.append(target)
+        return found
+
+    def rewrite_everything(c: Connection) -> list[str]:
+        c.execute(text("UPDATE t SET v = upper(v)"))  # every page, ~1 MB, journaled
+        return temporary_files()
+
+    try:
+        await database.write(lambda c: c.execute(text("CREATE TABLE t (v TEXT)")))
+        await database.write(
+            lambda c: c.execute(text("INSERT INTO t VALUES (:v)"), [{"v": "x" * 1000}] * 1000)
+        )
+        assert await database.write(rewrite_everything) == []
+    finally:
         await database.close()

@@ -53,6 +53,11 @@ def _sqlite_connect(dbapi_connection: object, _record: object) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")  # readers do not block the writer
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
+    # Every write runs in a savepoint of its own (``writer.run_jobs``), and SQLite keeps
+    # the pages a savepoint may have to restore in a temporary file once they pass 64 KiB:
+    # a batch of posts wrote ~200 pages there, a system call each. In memory they cost
+    # nothing (at most a batch's pages, a few MB).
+    cursor.execute("PRAGMA temp_store=MEMORY")
     cursor.close()
     # The driver would BEGIN only before DML and never before DDL or SELECT; SQLAlchemy
     # emits BEGIN itself instead (``_sqlite_begin``), so reads are repeatable and
