@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 from sharekit.errors import ConfigurationError, ServiceUnavailable
 
+from .checkpoints import Checkpointer
 from .turns import TurnCache, committed
 from .writer import GroupCommit, Job, Outcome, run_jobs
 
@@ -63,6 +64,13 @@ def _sqlite_connect(dbapi_connection: object, _record: object) -> None:
     # emits BEGIN itself instead (``_sqlite_begin``), so reads are repeatable and
     # migrations are transactional.
     dbapi_connection.isolation_level = None  # type: ignore[attr-defined]
+
+
+def _sqlite_writer_connect(dbapi_connection: object, record: object) -> None:
+    _sqlite_connect(dbapi_connection, record)
+    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    cursor.execute("PRAGMA wal_autocheckpoint=0")  # a Checkpointer does it, off the loop
+    cursor.close()
 
 
 def _sqlite_begin(connection: Connection) -> None:
@@ -128,6 +136,7 @@ class Database:
         # SQLite: the group commit runs each batch on a plain sqlite3 connection, in the
         # event loop while the write lock is free, else in a thread that waits for it.
         self._sync_writer: Engine | None = None
+        self._checkpoints: Checkpointer | None = None
         self._thread: ThreadPoolExecutor | None = None
         if self.dialect == "sqlite":
             sync_engine = create_engine(
@@ -138,8 +147,9 @@ class Database:
             )
             # No "begin" listener here: any connection event makes SQLAlchemy dispatch
             # events around every statement; ``_execute_here`` says BEGIN IMMEDIATE itself.
-            event.listen(sync_engine, "connect", _sqlite_connect)
+            event.listen(sync_engine, "connect", _sqlite_writer_connect)
             self._sync_writer = sync_engine
+            self._checkpoints = Checkpointer(parsed.database or "")
         self._group = GroupCommit(self._execute)
         self._ready = False
         self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
@@ -268,6 +278,10 @@ class Database:
                 connection.exec_driver_sql("ROLLBACK")
                 raise
             connection.exec_driver_sql("COMMIT")
+            assert self._checkpoints is not None
+            if self._checkpoints.committed():  # the log grew too long: as SQLite would
+                row = connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").first()
+                self._checkpoints.caught_up(tuple(row) if row is not None else None)
             return outcomes
 
     @asynccontextmanager
@@ -318,6 +332,8 @@ class Database:
         if self._thread is not None:
             self._thread.shutdown()
             self._thread = None
+        if self._checkpoints is not None:
+            self._checkpoints.close()
         if self._sync_writer is not None:
             self._sync_writer.engine.dispose()
         await self.engine.dispose()
