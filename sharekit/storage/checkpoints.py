@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 
@@ -47,7 +46,6 @@ class Checkpointer:
         self._connection: sqlite3.Connection | None = None
         self._started = 0.0
         self._behind = False
-        self._lock = threading.Lock()
 
     def committed(self) -> bool:
         """After a commit: start a checkpoint in the thread if it is time; ``True`` when
@@ -74,12 +72,12 @@ class Checkpointer:
 
     def _checkpoint(self) -> None:
         try:
-            with self._lock:
-                if self._connection is None:
-                    self._connection = sqlite3.connect(
-                        self.path, check_same_thread=False, isolation_level=None, timeout=0
-                    )
-                row = self._connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+            # Only ever used in the one thread of the executor (``close`` stops it first).
+            if self._connection is None:
+                self._connection = sqlite3.connect(
+                    self.path, check_same_thread=False, isolation_level=None, timeout=0
+                )
+            row = self._connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
             # Commits went on while it copied, so the log did not start over: past the
             # limit, the writer checkpoints itself between two of its transactions.
             if row is not None and row[1] > self.limit:
@@ -98,7 +96,6 @@ class Checkpointer:
         if self._executor is not None:
             self._executor.shutdown(wait=True)
             self._executor = None
-        with self._lock:
-            if self._connection is not None:
-                self._connection.close()
-                self._connection = None
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None

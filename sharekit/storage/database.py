@@ -217,12 +217,6 @@ class Database:
 
     async def _execute(self, jobs: Sequence[Job]) -> list[Outcome]:
         try:
-            return await self._commit(jobs)
-        finally:
-            committed()
-
-    async def _commit(self, jobs: Sequence[Job]) -> list[Outcome]:
-        try:
             if self._sync_writer is None:
                 async with self._writer.begin() as connection:
                     done = await connection.run_sync(_run_in_turn, jobs)
@@ -240,6 +234,8 @@ class Database:
             return outcomes
         except UNAVAILABLE as exc:
             raise ServiceUnavailable(retry_after=5) from exc
+        finally:
+            committed()
 
     async def _rerun_lost_locks(
         self, jobs: Sequence[Job], outcomes: list[Outcome]
